@@ -1,0 +1,27 @@
+import { hashPassword } from '@chat4all/shared/auth/password.js';
+import type { CassandraClient } from '@chat4all/shared/clients/cassandra.js';
+import { createUser, findUserByUsername } from '@chat4all/shared/users/repository.js';
+
+/**
+ * The Java system's development users. Local and test stacks only: the provisioning that
+ * seeds them never runs in a deploy.
+ */
+export const DEV_USERS = [
+  { username: 'user_a', password: 'pass_a', email: 'user_a@chat4all.local' },
+  { username: 'user_b', password: 'pass_b', email: 'user_b@chat4all.local' },
+  { username: 'user_c', password: 'pass_c', email: 'user_c@chat4all.local' },
+] as const;
+
+export async function seedDevUsers(db: CassandraClient): Promise<string[]> {
+  const created: string[] = [];
+  for (const user of DEV_USERS) {
+    if (await findUserByUsername(db, user.username)) continue;
+    const result = await createUser(db, {
+      username: user.username,
+      email: user.email,
+      passwordHash: await hashPassword(user.password),
+    });
+    if (result.created) created.push(user.username);
+  }
+  return created;
+}

@@ -1,0 +1,126 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { serviceDir } from './paths.js';
+
+/** Processes the stack started, tracked by pid files in .stack/<service>/<service>.pid. */
+
+const pidFile = (service: string): string => serviceDir(service, `${service}.pid`);
+export const logFile = (service: string): string => serviceDir(service, 'logs', 'stdout.log');
+
+export function readPid(service: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(pidFile(service), 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of the service's process when it is alive, else undefined (and a stale pid file is removed). */
+export function runningPid(service: string): number | undefined {
+  const pid = readPid(service);
+  if (pid === undefined) return undefined;
+  if (isAlive(pid)) return pid;
+  fs.rmSync(pidFile(service), { force: true });
+  return undefined;
+}
+
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts a detached process whose output goes to the service's log and records its pid. */
+export function startDetached(service: string, command: string, args: string[], options: StartOptions = {}): number {
+  const log = logFile(service);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  const out = fs.openSync(log, 'a');
+  fs.writeSync(out, `\n==== ${new Date().toISOString()} starting ${command} ${args.join(' ')}\n`);
+  const spawnOptions: SpawnOptions = {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['ignore', out, out],
+  };
+  const child = spawn(command, args, spawnOptions);
+  fs.closeSync(out);
+  if (child.pid === undefined) throw new Error(`could not start ${service} (${command})`);
+  child.unref();
+  fs.writeFileSync(pidFile(service), `${child.pid}\n`);
+  return child.pid;
+}
+
+/** Stops the service's process group: SIGTERM, then SIGKILL after `graceMs`. Returns whether it was running. */
+export async function stopProcess(service: string, graceMs = 20_000): Promise<boolean> {
+  const pid = runningPid(service);
+  if (pid === undefined) return false;
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await delay(200);
+  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  while (isAlive(pid)) await delay(100);
+  fs.rmSync(pidFile(service), { force: true });
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether something accepts TCP connections on host:port. */
+export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Polls `check` until it resolves true, or throws after `timeoutMs` with the last error. */
+export async function waitUntil(
+  label: string,
+  check: () => Promise<boolean>,
+  { timeoutMs, intervalMs = 500, isDead }: { timeoutMs: number; intervalMs?: number; isDead?: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (isDead?.()) throw new Error(`${label}: the process exited while starting`);
+    if (Date.now() > deadline) {
+      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`${label} was not ready within ${Math.round(timeoutMs / 1000)} s${reason}`);
+    }
+    await delay(intervalMs);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Every setting comes from the environment, with defaults that match the local stack
+ * (`npm run stack:up`). Nothing secret has a default here except the clearly-local
+ * LocalStack credentials, which LocalStack accepts for any value.
+ */
+const env = (name: string, fallback: string): string => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+};
+
+const list = (name: string, fallback: string): string[] =>
+  env(name, fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export const config = {
+  kafka: {
+    brokers: list('KAFKA_BROKERS', '127.0.0.1:9092'),
+    clientId: env('KAFKA_CLIENT_ID', 'chat4all'),
+  },
+  cassandra: {
+    contactPoints: list('CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042'),
+    localDataCenter: env('CASSANDRA_LOCAL_DC', 'datacenter1'),
+    keyspace: env('CASSANDRA_KEYSPACE', 'chat4all'),
+  },
+  s3: {
+    endpoint: env('S3_ENDPOINT', 'http://127.0.0.1:4566'),
+    region: env('AWS_REGION', 'us-east-1'),
+    bucket: env('S3_BUCKET', 'chat4all-files'),
+    forcePathStyle: env('S3_FORCE_PATH_STYLE', 'true') === 'true',
+    // LocalStack's development credentials; real deployments take theirs from the role.
+    accessKeyId: env('AWS_ACCESS_KEY_ID', 'test'),
+    secretAccessKey: env('AWS_SECRET_ACCESS_KEY', 'test'),
+  },
+  pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
+  logLevel: env('LOG_LEVEL', 'info'),
+} as const;
+
+export type Config = typeof config;
