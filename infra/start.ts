@@ -1,0 +1,34 @@
+/**
+ * npm start: brings the stack up when it is not running, builds the functions and serves them
+ * under serverless-offline. Ctrl-C stops the API; the stack keeps running (npm run stack:down).
+ */
+import { API, isApiUp, startApi } from './api.js';
+import { log, up } from './stack/commands.js';
+
+if (await isApiUp()) {
+  console.error(`port ${API.httpPort} is already in use: is npm start running elsewhere?`);
+  process.exit(1);
+}
+
+log('start', 'checking the stack (starts what is not running)');
+await up();
+log('start', 'building functions and starting serverless-offline');
+const api = await startApi('inherit');
+
+console.log(`
+Chat4All is up.
+  HTTP API        ${API.http}            try: curl ${API.http}/health
+  WebSocket       ${API.websocket}
+  Lambda Invoke   ${API.lambda}            (@aws-sdk/client-lambda endpoint)
+  Prometheus      http://127.0.0.1:9090
+  Pushgateway     http://127.0.0.1:9091
+  S3 (LocalStack) http://127.0.0.1:4566
+Ctrl-C stops the API; npm run stack:down stops the services.
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    api.kill('SIGTERM');
+  });
+}
+api.on('exit', (code) => process.exit(code ?? 0));

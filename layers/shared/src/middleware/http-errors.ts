@@ -1,0 +1,43 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { HttpError } from '../http/errors.js';
+import { json } from '../http/response.js';
+import { logger } from '../logger.js';
+
+type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/** Middy's own http errors (for example from the JSON body parser) carry a statusCode and `expose`. */
+interface MiddyHttpError {
+  statusCode: number;
+  expose?: boolean;
+  message: string;
+}
+
+const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
+  typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
+
+/**
+ * Turns any error into a JSON answer: HttpError as it says, Middy's client errors as 4xx,
+ * anything else as a 500 that names no internals (the details go to the log only).
+ */
+export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request: Request) => {
+    const error = request.error;
+    if (error instanceof HttpError) {
+      request.response = json(error.status, { error: error.message, code: error.code }, error.headers);
+      return;
+    }
+    if (isMiddyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+      const code =
+        error.statusCode === 415
+          ? 'unsupported_media_type'
+          : error.statusCode === 413
+            ? 'payload_too_large'
+            : 'bad_request';
+      request.response = json(error.statusCode, { error: error.message, code });
+      return;
+    }
+    logger.error({ err: error, function: request.context.functionName }, 'unhandled error');
+    request.response = json(500, { error: 'internal error', code: 'internal' });
+  },
+});
