@@ -18,8 +18,9 @@ function printTable(statuses: ServiceStatus[]): void {
     status.state,
     status.pid === undefined ? '-' : String(status.pid),
     status.service.address,
+    status.detail ?? '',
   ]);
-  const header = ['service', 'state', 'pid', 'where'];
+  const header = ['service', 'state', 'pid', 'where', 'note'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
   console.log(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}`);

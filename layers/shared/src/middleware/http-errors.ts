@@ -16,6 +16,14 @@ interface MiddyHttpError {
 const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
   typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
 
+/** Middy's body parser answers 415 for malformed JSON too; a client is better served by 400 there. */
+function describeClientError(error: MiddyHttpError): [number, string, string] {
+  if (/malformed JSON/i.test(error.message)) return [400, 'invalid_json', 'the body is not valid JSON'];
+  if (error.statusCode === 415) return [415, 'unsupported_media_type', 'send the body as application/json'];
+  if (error.statusCode === 413) return [413, 'payload_too_large', error.message];
+  return [error.statusCode, 'bad_request', error.message];
+}
+
 /**
  * Turns any error into a JSON answer: HttpError as it says, Middy's client errors as 4xx,
  * anything else as a 500 that names no internals (the details go to the log only).
@@ -28,13 +36,8 @@ export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
       return;
     }
     if (isMiddyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
-      const code =
-        error.statusCode === 415
-          ? 'unsupported_media_type'
-          : error.statusCode === 413
-            ? 'payload_too_large'
-            : 'bad_request';
-      request.response = json(error.statusCode, { error: error.message, code });
+      const [status, code, message] = describeClientError(error);
+      request.response = json(status, { error: message, code });
       return;
     }
     logger.error({ err: error, function: request.context.functionName }, 'unhandled error');

@@ -1,0 +1,50 @@
+/**
+ * npm test: unit tests, then integration tests against the real stack and API. Starts the stack
+ * (npm run stack:up) and serverless-offline when they are not running, and stops only the API it started.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isApiUp, startApi } from '../infra/api.js';
+import { log, up } from '../infra/stack/commands.js';
+import { ROOT, STACK_DIR } from '../infra/stack/paths.js';
+
+function testFiles(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => path.join(dir, file));
+}
+
+function runTests(kind: string, files: string[]): number {
+  log('test', `${kind}: ${files.length} files`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  return result.status ?? 1;
+}
+
+const onlyUnit = process.argv.includes('--unit');
+let status = runTests('unit tests', testFiles('test/unit'));
+let api: ChildProcess | undefined;
+
+if (status === 0 && !onlyUnit) {
+  try {
+    log('test', 'making sure the stack is up');
+    await up();
+    if (!(await isApiUp())) {
+      const apiLog = path.join(STACK_DIR, 'api-test.log');
+      log('test', `starting serverless-offline (log: ${path.relative(ROOT, apiLog)})`);
+      api = await startApi(fs.openSync(apiLog, 'w'));
+    }
+    status = runTests('integration tests', testFiles('test/integration'));
+  } catch (error) {
+    console.error(`integration setup failed: ${(error as Error).message}`);
+    status = 1;
+  } finally {
+    api?.kill('SIGTERM');
+  }
+}
+process.exit(status);
