@@ -11,7 +11,7 @@ interface Health {
 }
 
 describe('GET /health while Cassandra is down', () => {
-  it('answers 503 naming cassandra within 5 s, and recovers after stack:up', async (t) => {
+  it('answers 503 naming cassandra within 5 s, and recovers after stack:up', { timeout: 180_000 }, async (t) => {
     if (runningPid('cassandra') === undefined) {
       t.skip('Cassandra is not a process of the native stack here (compose or external): cannot stop it from the test');
       return;

@@ -1,0 +1,45 @@
+import { badRequest } from './errors.js';
+
+/** Small, explicit validators: each returns the typed value or throws a 400 naming the field. */
+
+export type Body = Record<string, unknown>;
+
+export function requireObject(body: unknown): Body {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('the body must be a JSON object', 'invalid_body');
+  }
+  return body as Body;
+}
+
+/** Rejects fields the operation does not know, so typos do not pass silently. */
+export function rejectUnknownFields(body: Body, allowed: readonly string[]): void {
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) throw badRequest(`unknown field(s): ${unknown.join(', ')}`, 'unknown_field');
+}
+
+export function optionalString(body: Body, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw badRequest(`${field} must be a string`, 'invalid_field');
+  return value;
+}
+
+export function requireString(body: Body, field: string): string {
+  const value = optionalString(body, field);
+  if (value === undefined || value === '') throw badRequest(`${field} is required`, 'missing_field');
+  return value;
+}
+
+export function requireMatch(value: string, pattern: RegExp, field: string, hint: string): string {
+  if (!pattern.test(value)) throw badRequest(`${field} ${hint}`, 'invalid_field');
+  return value;
+}
+
+/** An integer query parameter within [min, max], or the fallback when absent. */
+export function intParam(raw: string | undefined, field: string, { min, max, fallback }: { min: number; max: number; fallback: number }): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw badRequest(`${field} must be an integer`, 'invalid_parameter');
+  const value = Number(raw);
+  if (value < min || value > max) throw badRequest(`${field} must be between ${min} and ${max}`, 'invalid_parameter');
+  return value;
+}

@@ -1,0 +1,94 @@
+import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
+import { getKafka } from '../clients/kafka.js';
+import { serviceUnavailable } from '../http/errors.js';
+import { withTimeout } from '../timeout.js';
+
+export interface OutgoingRecord {
+  key: string;
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+export class KafkaUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`kafka unavailable: ${(cause as Error).message}`);
+    this.name = 'KafkaUnavailableError';
+  }
+}
+
+const PUBLISH_TIMEOUT_MS = Number(process.env.KAFKA_PUBLISH_TIMEOUT_MS ?? 5000);
+
+let producer: Producer | undefined;
+let connecting: Promise<Producer> | undefined;
+
+/** The process-wide producer, connected on first use and replaced after a failure. */
+async function connectedProducer(): Promise<Producer> {
+  if (producer) return producer;
+  connecting ??= (async () => {
+    const created = getKafka().producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner, // murmur2, the Java client's partitioning
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    await created.connect();
+    producer = created;
+    return created;
+  })().finally(() => {
+    connecting = undefined;
+  });
+  return connecting;
+}
+
+function forget(broken: Producer | undefined): void {
+  if (broken && producer === broken) producer = undefined;
+  void broken?.disconnect().catch(() => undefined);
+}
+
+const encode = (record: OutgoingRecord) => ({
+  key: record.key,
+  value: JSON.stringify(record.value),
+  headers: (record.headers ?? {}) as IHeaders,
+});
+
+/**
+ * Publishes records to one or more topics and resolves once every in-sync replica acknowledged
+ * (acks=-1); rejects with KafkaUnavailableError within PUBLISH_TIMEOUT_MS, never hangs.
+ */
+export async function publish(byTopic: Record<string, OutgoingRecord[]>): Promise<void> {
+  const topicMessages = Object.entries(byTopic)
+    .filter(([, records]) => records.length > 0)
+    .map(([topic, records]) => ({ topic, messages: records.map(encode) }));
+  if (topicMessages.length === 0) return;
+  let current: Producer | undefined;
+  try {
+    await withTimeout(
+      (async () => {
+        current = await connectedProducer();
+        await current.sendBatch({ topicMessages, acks: -1, timeout: PUBLISH_TIMEOUT_MS });
+      })(),
+      PUBLISH_TIMEOUT_MS,
+      'kafka publish',
+    );
+  } catch (error) {
+    forget(current);
+    throw new KafkaUnavailableError(error);
+  }
+}
+
+/** For HTTP functions: a Kafka outage becomes 503 with Retry-After, the client may retry. */
+export async function publishOr503(byTopic: Record<string, OutgoingRecord[]>): Promise<void> {
+  try {
+    await publish(byTopic);
+  } catch (error) {
+    if (error instanceof KafkaUnavailableError) {
+      throw serviceUnavailable('the message broker is unavailable; retry shortly', 5, 'kafka_unavailable');
+    }
+    throw error;
+  }
+}
+
+export async function disconnectProducer(): Promise<void> {
+  const current = producer;
+  producer = undefined;
+  await current?.disconnect().catch(() => undefined);
+}

@@ -1,0 +1,132 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import type { AcceptedMessage, MessageStatus } from './model.js';
+import { statusStatements, type BatchStatement } from './status.js';
+
+export interface StoredMessage {
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  recipient: string | null;
+  channel: string;
+  content: string | null;
+  file_id: string | null;
+  created_at: string;
+  status: MessageStatus;
+  accepted_at: string | null;
+  pending_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  failed_at: string | null;
+  failure_reason: string | null;
+  provider_message_id: string | null;
+}
+
+const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
+
+/** Rows for a message accepted by the router: both tables plus the ACCEPTED status. */
+export function acceptedStatements(message: AcceptedMessage, correlationId: string | undefined): BatchStatement[] {
+  const createdAt = new Date(message.created_at);
+  const common = [message.sender_id, message.recipient, message.channel, message.content, message.file_id, createdAt];
+  return [
+    {
+      query:
+        'INSERT INTO messages_by_conversation (conversation_id, message_id, sender_id, recipient, channel, content, file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      params: [message.conversation_id, message.message_id, ...common],
+    },
+    {
+      query:
+        'INSERT INTO messages_by_id (message_id, conversation_id, sender_id, recipient, channel, content, file_id, created_at, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      params: [message.message_id, message.conversation_id, ...common, correlationId ?? null],
+    },
+    ...statusStatements({
+      message_id: message.message_id,
+      conversation_id: message.conversation_id,
+      status: 'ACCEPTED',
+      at: message.created_at,
+      source: 'router',
+    }),
+  ];
+}
+
+export async function storeAccepted(db: CassandraClient, message: AcceptedMessage, correlationId?: string): Promise<void> {
+  await db.batch(acceptedStatements(message, correlationId), { prepare: true, logged: false });
+}
+
+/** The ids among `messageIds` the router already forwarded (a redelivered record must not fan out twice). */
+export async function alreadyRouted(db: CassandraClient, messageIds: string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const result = await db.execute('SELECT message_id, routed_at FROM messages_by_id WHERE message_id IN ?', [messageIds]);
+  return new Set(result.rows.filter((row) => row.get('routed_at')).map((row) => row.get('message_id') as string));
+}
+
+export async function markRouted(db: CassandraClient, messageIds: string[], at = new Date()): Promise<void> {
+  await Promise.all(
+    messageIds.map((id) => db.execute('UPDATE messages_by_id SET routed_at = ? WHERE message_id = ?', [at, id])),
+  );
+}
+
+export async function findMessage(db: CassandraClient, messageId: string): Promise<StoredMessage | undefined> {
+  const row = (await db.execute('SELECT * FROM messages_by_id WHERE message_id = ?', [messageId])).first();
+  if (!row || !row.get('conversation_id')) return undefined;
+  return {
+    message_id: row.get('message_id'),
+    conversation_id: row.get('conversation_id'),
+    sender_id: row.get('sender_id')?.toString(),
+    recipient: row.get('recipient'),
+    channel: row.get('channel'),
+    content: row.get('content'),
+    file_id: row.get('file_id'),
+    created_at: iso(row.get('created_at'))!,
+    status: row.get('status'),
+    accepted_at: iso(row.get('accepted_at')),
+    pending_at: iso(row.get('pending_at')),
+    sent_at: iso(row.get('sent_at')),
+    delivered_at: iso(row.get('delivered_at')),
+    read_at: iso(row.get('read_at')),
+    failed_at: iso(row.get('failed_at')),
+    failure_reason: row.get('failure_reason'),
+    provider_message_id: row.get('provider_message_id'),
+  };
+}
+
+export interface HistoryMessage {
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  recipient: string | null;
+  channel: string;
+  content: string | null;
+  file_id: string | null;
+  created_at: string;
+  status: MessageStatus;
+}
+
+/** Oldest first, strictly after `afterId` when given; `limit` rows at most. */
+export async function listHistory(
+  db: CassandraClient,
+  conversationId: string,
+  { afterId, limit }: { afterId?: string | undefined; limit: number },
+): Promise<HistoryMessage[]> {
+  const columns = 'message_id, sender_id, recipient, channel, content, file_id, created_at, status';
+  const result = afterId
+    ? await db.execute(
+        `SELECT ${columns} FROM messages_by_conversation WHERE conversation_id = ? AND message_id > ? LIMIT ?`,
+        [conversationId, afterId, limit],
+      )
+    : await db.execute(`SELECT ${columns} FROM messages_by_conversation WHERE conversation_id = ? LIMIT ?`, [
+        conversationId,
+        limit,
+      ]);
+  return result.rows.map((row) => ({
+    message_id: row.get('message_id'),
+    conversation_id: conversationId,
+    sender_id: row.get('sender_id')?.toString(),
+    recipient: row.get('recipient'),
+    channel: row.get('channel'),
+    content: row.get('content'),
+    file_id: row.get('file_id'),
+    created_at: iso(row.get('created_at'))!,
+    status: row.get('status'),
+  }));
+}

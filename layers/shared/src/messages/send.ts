@@ -1,0 +1,143 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import { createConversation, requireMembership } from '../conversations/service.js';
+import { findConversation } from '../conversations/repository.js';
+import { badRequest, forbidden, notFound } from '../http/errors.js';
+import { uuidv7 } from '../ids.js';
+import { publishOr503 } from '../kafka/producer.js';
+import { resolveUser } from '../users/resolve.js';
+import type { AcceptedMessage } from './model.js';
+import { channelOf, formatRecipient, parseRecipient, type Recipient } from './recipient.js';
+
+export const MAX_CONTENT_BYTES = 10_240;
+export const MESSAGES_TOPIC = 'messages';
+
+export interface SendRequest {
+  senderId: string;
+  senderUsername: string;
+  conversationId?: string | undefined;
+  recipientRef?: string | undefined;
+  /** sender_id from the body, kept by the Java system's clients: must be the caller. */
+  claimedSenderId?: string | undefined;
+  content?: string | undefined;
+  fileId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  correlationId: string;
+}
+
+export interface SendReceipt {
+  message_id: string;
+  status: 'ACCEPTED';
+  conversation_id: string;
+}
+
+function checkContent(content: string | undefined, fileId: string | undefined): void {
+  if (content === undefined || content === '') {
+    if (!fileId) throw badRequest('content is required (1 to 10240 UTF-8 bytes) unless file_id is given', 'missing_field');
+    return;
+  }
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > MAX_CONTENT_BYTES) {
+    throw badRequest(`content is ${bytes} UTF-8 bytes; the limit is ${MAX_CONTENT_BYTES}`, 'content_too_long');
+  }
+}
+
+/** A stable id for the private conversation of two parties, when the client names none. */
+function privateConversationId(senderId: string, other: string): string {
+  return `private:${[senderId, other].sort().join(':')}`.slice(0, 128);
+}
+
+/**
+ * Makes sure the sender may post to the conversation, creating the private conversation of
+ * sender and recipient when it does not exist yet (as the Java system's clients expect).
+ * Returns the recipient as the router will see it (a user id, a channel address, or null).
+ */
+async function authorizeConversation(
+  db: CassandraClient,
+  request: SendRequest,
+  recipient: Recipient | undefined,
+): Promise<{ conversationId: string; resolvedRecipient: string | null }> {
+  const recipientUser = recipient?.kind === 'user' ? await resolveUser(db, recipient.ref) : undefined;
+  const resolvedRecipient = recipientUser ? recipientUser.userId : recipient ? formatRecipient(recipient) : null;
+  const conversationId =
+    request.conversationId ?? (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
+  if (!conversationId) throw badRequest('conversation_id or recipient_id is required', 'missing_field');
+
+  if (!(await findConversation(db, conversationId))) {
+    if (!recipient) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
+    await createConversation(db, request.senderId, {
+      conversationId,
+      type: 'private',
+      memberRefs: recipientUser ? [recipientUser.userId] : [],
+      externalParticipant: recipientUser ? undefined : resolvedRecipient!,
+    }).catch((error: { code?: string }) => {
+      if (error.code !== 'conversation_exists') throw error; // a concurrent first send created it
+    });
+  }
+  await requireMembership(db, conversationId, request.senderId);
+  if (recipientUser && recipientUser.userId !== request.senderId) {
+    await requireMembership(db, conversationId, recipientUser.userId).catch(() => {
+      throw forbidden('the recipient is not a member of this conversation', 'recipient_not_member');
+    });
+  }
+  return { conversationId, resolvedRecipient };
+}
+
+/** The Idempotency-Key row of this sender: the message it already stands for, if any. */
+async function claimIdempotencyKey(
+  db: CassandraClient,
+  senderId: string,
+  key: string,
+  message: AcceptedMessage,
+): Promise<{ fresh: true } | { fresh: false; message: AcceptedMessage; published: boolean }> {
+  const result = await db.execute(
+    'INSERT INTO idempotency_keys (sender_id, idempotency_key, message_id, conversation_id, published, payload, created_at) VALUES (?, ?, ?, ?, false, ?, ?) IF NOT EXISTS',
+    [senderId, key, message.message_id, message.conversation_id, JSON.stringify(message), new Date()],
+  );
+  if (result.wasApplied()) return { fresh: true };
+  const row = result.first();
+  return { fresh: false, message: JSON.parse(row.get('payload')) as AcceptedMessage, published: Boolean(row.get('published')) };
+}
+
+/**
+ * Validates, authorizes and publishes one message to the `messages` topic; resolves only after
+ * the broker acknowledged it. With an Idempotency-Key, a retry (even a concurrent one) gets the
+ * same message id, and a message whose first publish failed is published on the retry.
+ */
+export async function sendMessage(db: CassandraClient, request: SendRequest): Promise<SendReceipt> {
+  if (request.claimedSenderId !== undefined && ![request.senderId, request.senderUsername].includes(request.claimedSenderId)) {
+    throw forbidden('sender_id must be the authenticated user', 'sender_mismatch');
+  }
+  checkContent(request.content, request.fileId);
+  const recipient = request.recipientRef ? parseRecipient(request.recipientRef) : undefined;
+  const { conversationId, resolvedRecipient } = await authorizeConversation(db, request, recipient);
+
+  let message: AcceptedMessage = {
+    message_id: uuidv7(),
+    conversation_id: conversationId,
+    sender_id: request.senderId,
+    recipient: resolvedRecipient,
+    channel: channelOf(recipient),
+    content: request.content ?? null,
+    file_id: request.fileId ?? null,
+    created_at: new Date().toISOString(),
+  };
+
+  if (request.idempotencyKey) {
+    const claim = await claimIdempotencyKey(db, request.senderId, request.idempotencyKey, message);
+    if (!claim.fresh) {
+      if (claim.published) return { message_id: claim.message.message_id, status: 'ACCEPTED', conversation_id: claim.message.conversation_id };
+      message = claim.message; // the first attempt never got its ack: publish the same message now
+    }
+  }
+
+  await publishOr503({
+    [MESSAGES_TOPIC]: [{ key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } }],
+  });
+  if (request.idempotencyKey) {
+    await db.execute('UPDATE idempotency_keys SET published = true WHERE sender_id = ? AND idempotency_key = ?', [
+      request.senderId,
+      request.idempotencyKey,
+    ]);
+  }
+  return { message_id: message.message_id, status: 'ACCEPTED', conversation_id: message.conversation_id };
+}
