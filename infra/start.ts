@@ -1,8 +1,9 @@
 /**
- * npm start: brings the stack up when it is not running, builds the functions and serves them
- * under serverless-offline. Ctrl-C stops the API; the stack keeps running (npm run stack:down).
+ * npm start: brings the stack up when it is not running, builds the functions, serves them
+ * under serverless-offline and runs the Kafka event-source bridge. Ctrl-C stops the API; the stack keeps running (npm run stack:down).
  */
 import { API, isApiUp, startApi } from './api.js';
+import { startBridge } from './bridge/process.js';
 import { log, up } from './stack/commands.js';
 
 if (await isApiUp()) {
@@ -14,6 +15,8 @@ log('start', 'checking the stack (starts what is not running)');
 await up();
 log('start', 'building functions and starting serverless-offline');
 const api = await startApi('inherit');
+log('start', 'starting the Kafka event-source bridge (router, status, connectors)');
+const bridge = await startBridge('inherit');
 
 console.log(`
 Chat4All is up.
@@ -28,7 +31,14 @@ Ctrl-C stops the API; npm run stack:down stops the services.
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    bridge.kill('SIGTERM');
     api.kill('SIGTERM');
   });
 }
-api.on('exit', (code) => process.exit(code ?? 0));
+api.on('exit', (code) => {
+  bridge.kill('SIGTERM');
+  process.exit(code ?? 0);
+});
+bridge.on('exit', (code) => {
+  if (code !== 0) log('start', `the bridge exited with ${code}; npm start again to restart it`);
+});

@@ -1,11 +1,13 @@
 /**
  * npm test: unit tests, then integration tests against the real stack and API. Starts the stack
- * (npm run stack:up) and serverless-offline when they are not running, and stops only the API it started.
+ * (npm run stack:up), serverless-offline and the bridge when they are not running, and stops only
+ * the API and bridge it started.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isApiUp, startApi } from '../infra/api.js';
+import { runningBridges, startBridge } from '../infra/bridge/process.js';
 import { log, up } from '../infra/stack/commands.js';
 import { ROOT, STACK_DIR } from '../infra/stack/paths.js';
 
@@ -29,8 +31,10 @@ function runTests(kind: string, files: string[]): number {
 const onlyUnit = process.argv.includes('--unit');
 let status = runTests('unit tests', testFiles('test/unit'));
 let api: ChildProcess | undefined;
+let bridge: ChildProcess | undefined;
 
 if (status === 0 && !onlyUnit) {
+  const bridgesBefore = runningBridges();
   try {
     log('test', 'making sure the stack is up');
     await up();
@@ -38,12 +42,18 @@ if (status === 0 && !onlyUnit) {
       const apiLog = path.join(STACK_DIR, 'api-test.log');
       log('test', `starting serverless-offline (log: ${path.relative(ROOT, apiLog)})`);
       api = await startApi(fs.openSync(apiLog, 'w'));
+      const bridgeLog = path.join(STACK_DIR, 'bridge-test.log');
+      log('test', `starting the event-source bridge (log: ${path.relative(ROOT, bridgeLog)})`);
+      bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
     }
     status = runTests('integration tests', testFiles('test/integration'));
   } catch (error) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;
   } finally {
+    bridge?.kill('SIGTERM');
+    // Bridges that tests started in place of one they killed (see bridge-resume.test.ts).
+    for (const pid of runningBridges()) if (!bridgesBefore.includes(pid)) process.kill(pid, 'SIGTERM');
     api?.kill('SIGTERM');
   }
 }

@@ -36,10 +36,41 @@ export function requireMatch(value: string, pattern: RegExp, field: string, hint
 }
 
 /** An integer query parameter within [min, max], or the fallback when absent. */
-export function intParam(raw: string | undefined, field: string, { min, max, fallback }: { min: number; max: number; fallback: number }): number {
+export function intParam(
+  raw: string | undefined,
+  field: string,
+  { min, max, fallback }: { min: number; max: number; fallback: number },
+): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^-?\d+$/.test(raw)) throw badRequest(`${field} must be an integer`, 'invalid_parameter');
   const value = Number(raw);
   if (value < min || value > max) throw badRequest(`${field} must be between ${min} and ${max}`, 'invalid_parameter');
   return value;
+}
+
+/** A path parameter, URL-decoded, or a 400 when it is missing or malformed. */
+export function pathParam(params: Record<string, string | undefined> | null, name: string, pattern: RegExp): string {
+  const raw = params?.[name];
+  let value: string | undefined;
+  try {
+    value = raw === undefined ? undefined : decodeURIComponent(raw);
+  } catch {
+    value = undefined;
+  }
+  if (!value || !pattern.test(value)) throw badRequest(`${name} in the path is not valid`, 'invalid_path_parameter');
+  return value;
+}
+
+/** A list of strings (for example member ids), 1 to `max` items. */
+export function requireStringList(body: Body, field: string, max: number): string[] {
+  const value = body[field];
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > max ||
+    !value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 100)
+  ) {
+    throw badRequest(`${field} must be a list of 1 to ${max} user ids or usernames`, 'invalid_field');
+  }
+  return value as string[];
 }

@@ -3,9 +3,7 @@ import { UUID_PATTERN } from '../ids.js';
 
 /** Who a message goes to: a Chat4All user (by username or id), a WhatsApp number or an Instagram handle. */
 export type Recipient =
-  | { kind: 'user'; ref: string }
-  | { kind: 'whatsapp'; phone: string }
-  | { kind: 'instagram'; handle: string };
+  { kind: 'user'; ref: string } | { kind: 'whatsapp'; phone: string } | { kind: 'instagram'; handle: string };
 
 export type Channel = 'chat4all' | 'whatsapp' | 'instagram';
 
@@ -21,11 +19,15 @@ export function parseRecipient(raw: string): Recipient {
   }
   if (raw.startsWith('instagram:')) {
     const handle = raw.slice('instagram:'.length).replace(/^@/, '');
-    if (!INSTAGRAM_HANDLE.test(handle)) throw badRequest('an Instagram recipient is instagram:@<handle>', 'invalid_recipient');
+    if (!INSTAGRAM_HANDLE.test(handle))
+      throw badRequest('an Instagram recipient is instagram:@<handle>', 'invalid_recipient');
     return { kind: 'instagram', handle };
   }
   if (UUID_PATTERN.test(raw) || USERNAME.test(raw)) return { kind: 'user', ref: raw };
-  throw badRequest('recipient_id is a username, a user id, whatsapp:+<E.164> or instagram:@<handle>', 'invalid_recipient');
+  throw badRequest(
+    'recipient_id is a username, a user id, whatsapp:+<E.164> or instagram:@<handle>',
+    'invalid_recipient',
+  );
 }
 
 export function formatRecipient(recipient: Recipient): string {

@@ -49,14 +49,20 @@ export function acceptedStatements(message: AcceptedMessage, correlationId: stri
   ];
 }
 
-export async function storeAccepted(db: CassandraClient, message: AcceptedMessage, correlationId?: string): Promise<void> {
+export async function storeAccepted(
+  db: CassandraClient,
+  message: AcceptedMessage,
+  correlationId?: string,
+): Promise<void> {
   await db.batch(acceptedStatements(message, correlationId), { prepare: true, logged: false });
 }
 
 /** The ids among `messageIds` the router already forwarded (a redelivered record must not fan out twice). */
 export async function alreadyRouted(db: CassandraClient, messageIds: string[]): Promise<Set<string>> {
   if (messageIds.length === 0) return new Set();
-  const result = await db.execute('SELECT message_id, routed_at FROM messages_by_id WHERE message_id IN ?', [messageIds]);
+  const result = await db.execute('SELECT message_id, routed_at FROM messages_by_id WHERE message_id IN ?', [
+    messageIds,
+  ]);
   return new Set(result.rows.filter((row) => row.get('routed_at')).map((row) => row.get('message_id') as string));
 }
 

@@ -32,7 +32,8 @@ export interface SendReceipt {
 
 function checkContent(content: string | undefined, fileId: string | undefined): void {
   if (content === undefined || content === '') {
-    if (!fileId) throw badRequest('content is required (1 to 10240 UTF-8 bytes) unless file_id is given', 'missing_field');
+    if (!fileId)
+      throw badRequest('content is required (1 to 10240 UTF-8 bytes) unless file_id is given', 'missing_field');
     return;
   }
   const bytes = Buffer.byteLength(content, 'utf8');
@@ -59,7 +60,8 @@ async function authorizeConversation(
   const recipientUser = recipient?.kind === 'user' ? await resolveUser(db, recipient.ref) : undefined;
   const resolvedRecipient = recipientUser ? recipientUser.userId : recipient ? formatRecipient(recipient) : null;
   const conversationId =
-    request.conversationId ?? (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
+    request.conversationId ??
+    (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
   if (!conversationId) throw badRequest('conversation_id or recipient_id is required', 'missing_field');
 
   if (!(await findConversation(db, conversationId))) {
@@ -95,7 +97,11 @@ async function claimIdempotencyKey(
   );
   if (result.wasApplied()) return { fresh: true };
   const row = result.first();
-  return { fresh: false, message: JSON.parse(row.get('payload')) as AcceptedMessage, published: Boolean(row.get('published')) };
+  return {
+    fresh: false,
+    message: JSON.parse(row.get('payload')) as AcceptedMessage,
+    published: Boolean(row.get('published')),
+  };
 }
 
 /**
@@ -104,7 +110,10 @@ async function claimIdempotencyKey(
  * same message id, and a message whose first publish failed is published on the retry.
  */
 export async function sendMessage(db: CassandraClient, request: SendRequest): Promise<SendReceipt> {
-  if (request.claimedSenderId !== undefined && ![request.senderId, request.senderUsername].includes(request.claimedSenderId)) {
+  if (
+    request.claimedSenderId !== undefined &&
+    ![request.senderId, request.senderUsername].includes(request.claimedSenderId)
+  ) {
     throw forbidden('sender_id must be the authenticated user', 'sender_mismatch');
   }
   checkContent(request.content, request.fileId);
@@ -125,13 +134,20 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
   if (request.idempotencyKey) {
     const claim = await claimIdempotencyKey(db, request.senderId, request.idempotencyKey, message);
     if (!claim.fresh) {
-      if (claim.published) return { message_id: claim.message.message_id, status: 'ACCEPTED', conversation_id: claim.message.conversation_id };
+      if (claim.published)
+        return {
+          message_id: claim.message.message_id,
+          status: 'ACCEPTED',
+          conversation_id: claim.message.conversation_id,
+        };
       message = claim.message; // the first attempt never got its ack: publish the same message now
     }
   }
 
   await publishOr503({
-    [MESSAGES_TOPIC]: [{ key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } }],
+    [MESSAGES_TOPIC]: [
+      { key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } },
+    ],
   });
   if (request.idempotencyKey) {
     await db.execute('UPDATE idempotency_keys SET published = true WHERE sender_id = ? AND idempotency_key = ?', [

@@ -38,7 +38,8 @@ type LongValue = InstanceType<typeof Long>;
 export const rankTimestamp = (status: MessageStatus): LongValue => Long.fromNumber(STATUS_RANK[status]);
 
 /** Larger for earlier times, so the first occurrence of a status keeps its time. */
-export const earliestWinsTimestamp = (at: Date): LongValue => Long.fromNumber(Number.MAX_SAFE_INTEGER - at.getTime() * 1000);
+export const earliestWinsTimestamp = (at: Date): LongValue =>
+  Long.fromNumber(Number.MAX_SAFE_INTEGER - at.getTime() * 1000);
 
 export const isStatus = (value: unknown): value is MessageStatus =>
   typeof value === 'string' && Object.hasOwn(STATUS_RANK, value);
@@ -61,7 +62,8 @@ export function statusStatements(event: StatusEvent & { conversation_id: string 
       params: [earliestWinsTimestamp(at), at, event.message_id],
     },
     {
-      query: 'UPDATE messages_by_conversation USING TIMESTAMP ? SET status = ? WHERE conversation_id = ? AND message_id = ?',
+      query:
+        'UPDATE messages_by_conversation USING TIMESTAMP ? SET status = ? WHERE conversation_id = ? AND message_id = ?',
       params: [rankTimestamp(event.status), event.status, event.conversation_id, event.message_id],
     },
     {
@@ -84,6 +86,9 @@ export function statusStatements(event: StatusEvent & { conversation_id: string 
   return statements;
 }
 
-export async function applyStatus(db: CassandraClient, event: StatusEvent & { conversation_id: string }): Promise<void> {
+export async function applyStatus(
+  db: CassandraClient,
+  event: StatusEvent & { conversation_id: string },
+): Promise<void> {
   await db.batch(statusStatements(event), { prepare: true, logged: false });
 }

@@ -1,0 +1,16 @@
+import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { json } from '@chat4all/shared/http/response.js';
+import { pathParam } from '@chat4all/shared/http/validation.js';
+import { UUID_PATTERN } from '@chat4all/shared/ids.js';
+import { requireVisibleMessage } from '@chat4all/shared/messages/read.js';
+import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';
+
+/** GET /v1/messages/{id}: status, timestamps, channel and failure reason, for members of its conversation. */
+export const handler = apiHandler<AuthenticatedEvent>(
+  async (event) => {
+    const messageId = pathParam(event.pathParameters, 'id', UUID_PATTERN).toLowerCase();
+    return json(200, await requireVisibleMessage(getCassandra(), messageId, event.auth.userId));
+  },
+  { use: [authenticate()] },
+);

@@ -1,0 +1,144 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { buildEvent } from './event.js';
+import { FunctionError, type Invoker } from './invoker.js';
+import type { KafkaTrigger } from './triggers.js';
+
+export interface RetryPolicy {
+  /** Failed invocations of one batch before its records go to the dead-letter topic. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: Number(process.env.BRIDGE_MAX_ATTEMPTS ?? 10),
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+};
+
+/** Exponential backoff with full jitter. */
+export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
+  Math.round(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+
+export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ConsumerDeps {
+  kafka: Kafka;
+  brokers: string[];
+  invoker: Invoker;
+  producer: Producer;
+  log: Logger;
+  retry?: RetryPolicy;
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * One consumer group per function, like an event source mapping: each fetched batch of a
+ * partition is cut into chunks of batchSize, each chunk is one invocation, and the offset is
+ * committed only after that invocation succeeded. Partitions run in parallel; the records of
+ * one partition are invoked strictly in order.
+ */
+export class TriggerConsumer {
+  private readonly consumer: Consumer;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly trigger: KafkaTrigger,
+    private readonly deps: ConsumerDeps,
+  ) {
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+    this.consumer = deps.kafka.consumer({
+      groupId: trigger.groupId,
+      maxWaitTimeInMs: Math.max(10, trigger.maximumBatchingWindowMs),
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.trigger.topic, fromBeginning: this.trigger.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.partitionsConsumedConcurrently ?? 6,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.deps.log.info(
+      { function: this.trigger.name, topic: this.trigger.topic, group: this.trigger.groupId },
+      'consuming',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    for (let start = 0; start < batch.messages.length; start += this.trigger.batchSize) {
+      if (!isRunning() || isStale()) return; // rebalanced away: the new owner resumes from the committed offset
+      const chunk = batch.messages.slice(start, start + this.trigger.batchSize);
+      const delivered = await this.invokeWithRetries(topic, partition, chunk, heartbeat, isRunning);
+      if (!delivered) return;
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      await heartbeat();
+    }
+  }
+
+  /** True once the chunk was invoked successfully or dead-lettered; false when the consumer is stopping. */
+  private async invokeWithRetries(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<boolean> {
+    const event = buildEvent(this.deps.brokers, topic, partition, chunk);
+    const context = { function: this.trigger.name, topic, partition, from: chunk[0]!.offset, records: chunk.length };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.invoker.invoke(this.trigger.lambdaName, event);
+        return true;
+      } catch (error) {
+        const isFunctionError = error instanceof FunctionError;
+        if (isFunctionError && attempt >= this.retry.maxAttempts) {
+          await this.deadLetter(topic, partition, chunk, (error as Error).message);
+          this.deps.log.error({ ...context, attempt, err: (error as Error).message }, 'dead-lettered after retries');
+          return true;
+        }
+        const delay = backoffMs(attempt, this.retry);
+        this.deps.log.warn({ ...context, attempt, retry_in_ms: delay, err: (error as Error).message }, 'invoke failed');
+        await sleep(delay);
+        if (!isRunning()) return false;
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, chunk: KafkaMessage[], reason: string): Promise<void> {
+    await this.deps.producer.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: chunk.map((message) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          dlq_reason: reason,
+          dlq_function: this.trigger.name,
+          dlq_source_topic: topic,
+          dlq_source_partition: String(partition),
+          dlq_source_offset: message.offset,
+          dlq_at: new Date().toISOString(),
+        },
+      })),
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import type { DecodedRecord } from '../kafka/event.js';
+import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import type { StatusEvent } from './model.js';
+import { findMessage } from './repository.js';
+import { applyStatus, isStatus } from './status.js';
+
+const isStatusEvent = (value: unknown): value is StatusEvent => {
+  const event = value as Partial<StatusEvent> | null;
+  return (
+    typeof event?.message_id === 'string' &&
+    isStatus(event.status) &&
+    typeof event.at === 'string' &&
+    !Number.isNaN(Date.parse(event.at))
+  );
+};
+
+export class UnknownMessageError extends Error {
+  constructor(messageId: string) {
+    super(`status for unknown message ${messageId}`);
+    this.name = 'UnknownMessageError';
+  }
+}
+
+/**
+ * Applies status events in any order and any number of times: the write itself keeps the
+ * highest status (see status.ts). An event for a message not stored yet throws, so the batch is
+ * retried (the router may be behind); malformed events go to the dead-letter topic.
+ */
+export async function applyStatusEvents(
+  db: CassandraClient,
+  records: DecodedRecord<unknown>[],
+): Promise<{ applied: number; invalid: number }> {
+  const invalid: OutgoingRecord[] = [];
+  const events: StatusEvent[] = [];
+  for (const record of records) {
+    if (isStatusEvent(record.value)) events.push(record.value);
+    else
+      invalid.push({
+        key: record.key ?? '',
+        value: record.value ?? { raw: record.raw },
+        headers: { ...record.headers, dlq_reason: 'not a status event' },
+      });
+  }
+  await Promise.all(
+    events.map(async (event) => {
+      const conversationId = event.conversation_id ?? (await findMessage(db, event.message_id))?.conversation_id;
+      if (!conversationId) throw new UnknownMessageError(event.message_id);
+      await applyStatus(db, { ...event, conversation_id: conversationId });
+    }),
+  );
+  if (invalid.length > 0) await publish({ [`${records[0]!.topic}.dlq`]: invalid });
+  return { applied: events.length, invalid: invalid.length };
+}

@@ -1,0 +1,62 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import { requireMembership } from '../conversations/service.js';
+import { forbidden, HttpError, notFound } from '../http/errors.js';
+import { publishOr503 } from '../kafka/producer.js';
+import type { StatusEvent } from './model.js';
+import { findMessage, type StoredMessage } from './repository.js';
+import { applyStatus } from './status.js';
+
+export const STATUS_TOPIC = 'status-updates';
+
+/** The message when `userId` may see it (a member of its conversation): 404 or 403 otherwise. */
+export async function requireVisibleMessage(
+  db: CassandraClient,
+  messageId: string,
+  userId: string,
+): Promise<StoredMessage> {
+  const message = await findMessage(db, messageId);
+  if (!message) throw notFound(`no message ${messageId}`, 'message_not_found');
+  await requireMembership(db, message.conversation_id, userId);
+  return message;
+}
+
+/**
+ * A recipient marks a DELIVERED message READ. Repeating the call returns the first read_at
+ * (the status write keeps the earliest time); from an earlier status it is a 409 naming the
+ * current status. The READ event is also published on status-updates for whoever follows them.
+ */
+export async function markRead(
+  db: CassandraClient,
+  messageId: string,
+  userId: string,
+): Promise<{ message_id: string; status: 'READ'; read_at: string }> {
+  const message = await requireVisibleMessage(db, messageId, userId);
+  const isRecipient =
+    message.sender_id !== userId &&
+    (message.channel !== 'chat4all' || message.recipient === null || message.recipient === userId);
+  if (!isRecipient) throw forbidden('only a recipient marks a message read', 'not_a_recipient');
+  if (message.status === 'READ' && message.read_at)
+    return { message_id: messageId, status: 'READ', read_at: message.read_at };
+  if (message.status !== 'DELIVERED') {
+    throw new HttpError(
+      409,
+      'invalid_status_transition',
+      `a ${message.status} message cannot be marked read before it is delivered`,
+      {},
+      {
+        status: message.status,
+      },
+    );
+  }
+  const event: StatusEvent = {
+    message_id: messageId,
+    conversation_id: message.conversation_id,
+    status: 'READ',
+    at: new Date().toISOString(),
+    source: 'api',
+  };
+  await applyStatus(db, { ...event, conversation_id: message.conversation_id });
+  const stored = await findMessage(db, messageId);
+  await publishOr503({ [STATUS_TOPIC]: [{ key: messageId, value: { ...event, at: stored!.read_at! } }] });
+  return { message_id: messageId, status: 'READ', read_at: stored!.read_at! };
+}

@@ -1,0 +1,94 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import { listMembers } from '../conversations/repository.js';
+import type { DecodedRecord } from '../kafka/event.js';
+import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import type { AcceptedMessage, OutboundMessage } from './model.js';
+import { alreadyRouted, markRouted, storeAccepted } from './repository.js';
+
+export const CHANNEL_TOPICS = {
+  whatsapp: 'whatsapp-outbound',
+  instagram: 'instagram-outbound',
+  chat4all: 'notifications',
+} as const;
+
+export interface RouteResult {
+  routed: number;
+  duplicates: number;
+  invalid: number;
+}
+
+const isAcceptedMessage = (value: unknown): value is AcceptedMessage => {
+  const message = value as Partial<AcceptedMessage> | null;
+  return (
+    typeof message?.message_id === 'string' &&
+    typeof message.conversation_id === 'string' &&
+    typeof message.sender_id === 'string' &&
+    typeof message.created_at === 'string' &&
+    (message.channel === 'chat4all' || message.channel === 'whatsapp' || message.channel === 'instagram')
+  );
+};
+
+/** Where one message goes: a channel topic record per recipient (group messages fan out). */
+async function destinations(db: CassandraClient, message: AcceptedMessage, headers: Record<string, string>) {
+  const topic = CHANNEL_TOPICS[message.channel];
+  const outbound = (to: string, key: string): OutgoingRecord => ({
+    key,
+    value: { ...message, to } satisfies OutboundMessage,
+    headers,
+  });
+  if (message.channel === 'whatsapp')
+    return { topic, records: [outbound(message.recipient!.slice('whatsapp:'.length), message.conversation_id)] };
+  if (message.channel === 'instagram')
+    return { topic, records: [outbound(message.recipient!.slice('instagram:@'.length), message.conversation_id)] };
+  const recipients = message.recipient
+    ? [message.recipient]
+    : (await listMembers(db, message.conversation_id))
+        .map((member) => member.user_id)
+        .filter((id) => id !== message.sender_id);
+  return { topic, records: recipients.map((userId) => outbound(userId, userId)) };
+}
+
+/**
+ * Stores each accepted message (status ACCEPTED) and forwards it to its channel topic, once:
+ * a message already routed (a redelivered record) is dropped, and the routed mark is written
+ * only after the forward was acknowledged, so a crash in between forwards again (at-least-once;
+ * the connectors deduplicate by message_id). Malformed records go to the dead-letter topic.
+ */
+export async function routeMessages(db: CassandraClient, records: DecodedRecord<unknown>[]): Promise<RouteResult> {
+  const valid: (DecodedRecord<unknown> & { value: AcceptedMessage })[] = [];
+  const invalid: OutgoingRecord[] = [];
+  for (const record of records) {
+    if (isAcceptedMessage(record.value)) valid.push({ ...record, value: record.value });
+    else
+      invalid.push({
+        key: record.key ?? '',
+        value: record.value ?? { raw: record.raw },
+        headers: { ...record.headers, dlq_reason: 'not a message' },
+      });
+  }
+  const routed = await alreadyRouted(db, [...new Set(valid.map((record) => record.value.message_id))]);
+  const seen = new Set<string>();
+  const fresh = valid.filter((record) => {
+    const id = record.value.message_id;
+    if (routed.has(id) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+
+  await Promise.all(fresh.map((record) => storeAccepted(db, record.value, record.headers.correlation_id)));
+  const byTopic: Record<string, OutgoingRecord[]> = {};
+  for (const record of fresh) {
+    const headers: Record<string, string> = record.headers.correlation_id
+      ? { correlation_id: record.headers.correlation_id }
+      : {};
+    const { topic, records: outgoing } = await destinations(db, record.value, headers);
+    (byTopic[topic] ??= []).push(...outgoing);
+  }
+  if (invalid.length > 0) byTopic[`${records[0]!.topic}.dlq`] = invalid;
+  await publish(byTopic);
+  await markRouted(
+    db,
+    fresh.map((record) => record.value.message_id),
+  );
+  return { routed: fresh.length, duplicates: valid.length - fresh.length, invalid: invalid.length };
+}

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HttpError } from '@chat4all/shared/http/errors.js';
+import { channelOf, formatRecipient, parseRecipient } from '@chat4all/shared/messages/recipient.js';
+
+describe('recipients', () => {
+  it('parses the Java system’s recipient forms', () => {
+    assert.deepEqual(parseRecipient('whatsapp:+5511999999999'), { kind: 'whatsapp', phone: '+5511999999999' });
+    assert.deepEqual(parseRecipient('instagram:@maria_silva'), { kind: 'instagram', handle: 'maria_silva' });
+    assert.deepEqual(parseRecipient('user_b'), { kind: 'user', ref: 'user_b' });
+    assert.equal(channelOf(parseRecipient('instagram:@maria_silva')), 'instagram');
+    assert.equal(channelOf(undefined), 'chat4all');
+    assert.equal(formatRecipient(parseRecipient('instagram:maria.silva')), 'instagram:@maria.silva');
+  });
+
+  it('refuses malformed addresses with a 400', () => {
+    for (const bad of ['whatsapp:5511999', 'whatsapp:+0123456789', 'instagram:@', 'instagram:@has space', 'a b', 'x']) {
+      assert.throws(
+        () => parseRecipient(bad),
+        (error: unknown) => error instanceof HttpError && error.status === 400,
+        bad,
+      );
+    }
+  });
+});
