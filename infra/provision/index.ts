@@ -6,11 +6,13 @@ import { config } from '@chat4all/shared/config.js';
 import { ROOT } from '../stack/paths.js';
 import { migrate } from './cassandra-migrations.js';
 import { seedDevUsers } from './dev-users.js';
+import { ensureJwtKeys } from './jwt-keys.js';
 import { ensureTopics, loadTopics } from './kafka-topics.js';
 import { ensureBucket } from './s3-bucket.js';
 
 /** Schema, topics, bucket and development users: everything the functions expect to exist. */
 export async function provision(log: (line: string) => void, { seedUsers = true } = {}): Promise<void> {
+  ensureJwtKeys(log);
   const db = createCassandraClient();
   try {
     const applied = await migrate(db, {

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * Every setting comes from the environment, with defaults that match the local stack
  * (`npm run stack:up`). Nothing secret has a default here except the clearly-local
@@ -32,6 +34,16 @@ export const config = {
     // LocalStack's development credentials; real deployments take theirs from the role.
     accessKeyId: env('AWS_ACCESS_KEY_ID', 'test'),
     secretAccessKey: env('AWS_SECRET_ACCESS_KEY', 'test'),
+  },
+  auth: {
+    issuer: env('JWT_ISSUER', 'chat4all'),
+    audience: env('JWT_AUDIENCE', 'chat4all-api'),
+    /**
+     * The RSA signing key: PEM text in JWT_PRIVATE_KEY (deploys, from SSM or Secrets Manager; read by auth/keys.ts
+     * only, so that it never sits in this object), else this file: locally, the key the provisioning generated
+     * (serverless-offline runs with cwd = the repository root).
+     */
+    privateKeyFile: path.resolve(process.cwd(), env('JWT_PRIVATE_KEY_FILE', '.stack/jwt/private.pem')),
   },
   pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
   logLevel: env('LOG_LEVEL', 'info'),

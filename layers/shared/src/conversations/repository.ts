@@ -47,20 +47,27 @@ export async function insertConversation(db: CassandraClient, conversation: Conv
   return result.wasApplied();
 }
 
-export async function findMember(db: CassandraClient, conversationId: string, userId: string): Promise<Member | undefined> {
+export async function findMember(
+  db: CassandraClient,
+  conversationId: string,
+  userId: string,
+): Promise<Member | undefined> {
   const row = (
-    await db.execute('SELECT user_id, role, joined_at FROM conversation_members WHERE conversation_id = ? AND user_id = ?', [
-      conversationId,
-      userId,
-    ])
+    await db.execute(
+      'SELECT user_id, role, joined_at FROM conversation_members WHERE conversation_id = ? AND user_id = ?',
+      [conversationId, userId],
+    )
   ).first();
-  return row ? { user_id: row.get('user_id').toString(), role: row.get('role'), joined_at: row.get('joined_at').toISOString() } : undefined;
+  return row
+    ? { user_id: row.get('user_id').toString(), role: row.get('role'), joined_at: row.get('joined_at').toISOString() }
+    : undefined;
 }
 
 export async function listMembers(db: CassandraClient, conversationId: string): Promise<Member[]> {
-  const result = await db.execute('SELECT user_id, role, joined_at FROM conversation_members WHERE conversation_id = ?', [
-    conversationId,
-  ]);
+  const result = await db.execute(
+    'SELECT user_id, role, joined_at FROM conversation_members WHERE conversation_id = ?',
+    [conversationId],
+  );
   return result.rows.map((row) => ({
     user_id: row.get('user_id').toString(),
     role: row.get('role'),
@@ -78,7 +85,8 @@ export async function putMember(db: CassandraClient, conversation: Conversation,
         params: [conversation.conversation_id, member.user_id, member.role, joinedAt],
       },
       {
-        query: 'INSERT INTO conversations_by_user (user_id, conversation_id, type, name, joined_at) VALUES (?, ?, ?, ?, ?)',
+        query:
+          'INSERT INTO conversations_by_user (user_id, conversation_id, type, name, joined_at) VALUES (?, ?, ?, ?, ?)',
         params: [member.user_id, conversation.conversation_id, conversation.type, conversation.name, joinedAt],
       },
     ],
@@ -89,8 +97,14 @@ export async function putMember(db: CassandraClient, conversation: Conversation,
 export async function deleteMember(db: CassandraClient, conversationId: string, userId: string): Promise<void> {
   await db.batch(
     [
-      { query: 'DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?', params: [conversationId, userId] },
-      { query: 'DELETE FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?', params: [userId, conversationId] },
+      {
+        query: 'DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?',
+        params: [conversationId, userId],
+      },
+      {
+        query: 'DELETE FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?',
+        params: [userId, conversationId],
+      },
     ],
     { prepare: true, logged: true },
   );
@@ -111,11 +125,10 @@ export async function listConversationsOfUser(
 ): Promise<ConversationSummary[]> {
   const columns = 'conversation_id, type, name, joined_at';
   const result = afterId
-    ? await db.execute(`SELECT ${columns} FROM conversations_by_user WHERE user_id = ? AND conversation_id > ? LIMIT ?`, [
-        userId,
-        afterId,
-        limit,
-      ])
+    ? await db.execute(
+        `SELECT ${columns} FROM conversations_by_user WHERE user_id = ? AND conversation_id > ? LIMIT ?`,
+        [userId, afterId, limit],
+      )
     : await db.execute(`SELECT ${columns} FROM conversations_by_user WHERE user_id = ? LIMIT ?`, [userId, limit]);
   return result.rows.map((row) => ({
     conversation_id: row.get('conversation_id'),

@@ -31,7 +31,11 @@ export interface NewConversation {
 }
 
 /** Creates a private or group conversation; the creator is its first admin. */
-export async function createConversation(db: CassandraClient, creatorId: string, input: NewConversation): Promise<ConversationView> {
+export async function createConversation(
+  db: CassandraClient,
+  creatorId: string,
+  input: NewConversation,
+): Promise<ConversationView> {
   const others = await Promise.all([...new Set(input.memberRefs)].map((ref) => resolveUser(db, ref)));
   const otherIds = [...new Set(others.map((user) => user.userId))].filter((id) => id !== creatorId);
   if (input.type === 'private' && otherIds.length + (input.externalParticipant ? 1 : 0) !== 1) {
@@ -54,7 +58,11 @@ export async function createConversation(db: CassandraClient, creatorId: string,
   }
   const members: Member[] = [
     { user_id: creatorId, role: 'admin', joined_at: now },
-    ...otherIds.map((userId): Member => ({ user_id: userId, role: input.type === 'private' ? 'admin' : 'member', joined_at: now })),
+    ...otherIds.map((userId): Member => ({
+      user_id: userId,
+      role: input.type === 'private' ? 'admin' : 'member',
+      joined_at: now,
+    })),
   ];
   await Promise.all(members.map((member) => putMember(db, conversation, member)));
   return { ...conversation, members };
@@ -66,7 +74,10 @@ export async function requireMembership(
   conversationId: string,
   userId: string,
 ): Promise<{ conversation: Conversation; member: Member }> {
-  const [conversation, member] = await Promise.all([findConversation(db, conversationId), findMember(db, conversationId, userId)]);
+  const [conversation, member] = await Promise.all([
+    findConversation(db, conversationId),
+    findMember(db, conversationId, userId),
+  ]);
   if (!conversation) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
   if (!member) throw forbidden('you are not a member of this conversation', 'not_a_member');
   return { conversation, member };
@@ -79,12 +90,21 @@ async function requireGroupAdmin(db: CassandraClient, conversationId: string, ac
   return conversation;
 }
 
-export async function getConversation(db: CassandraClient, conversationId: string, userId: string): Promise<ConversationView> {
+export async function getConversation(
+  db: CassandraClient,
+  conversationId: string,
+  userId: string,
+): Promise<ConversationView> {
   const { conversation } = await requireMembership(db, conversationId, userId);
   return { ...conversation, members: await listMembers(db, conversationId) };
 }
 
-export async function addMembers(db: CassandraClient, conversationId: string, actorId: string, refs: string[]): Promise<ConversationView> {
+export async function addMembers(
+  db: CassandraClient,
+  conversationId: string,
+  actorId: string,
+  refs: string[],
+): Promise<ConversationView> {
   const conversation = await requireGroupAdmin(db, conversationId, actorId);
   const users = await Promise.all([...new Set(refs)].map((ref) => resolveUser(db, ref)));
   const current = await listMembers(db, conversationId);
@@ -100,14 +120,24 @@ export async function addMembers(db: CassandraClient, conversationId: string, ac
 }
 
 /** Admins remove anyone; any member may remove themself (leave). */
-export async function removeMember(db: CassandraClient, conversationId: string, actorId: string, userId: string): Promise<void> {
+export async function removeMember(
+  db: CassandraClient,
+  conversationId: string,
+  actorId: string,
+  userId: string,
+): Promise<void> {
   if (userId !== actorId) await requireGroupAdmin(db, conversationId, actorId);
   else await requireMembership(db, conversationId, actorId);
   if (!(await findMember(db, conversationId, userId))) throw notFound('that user is not a member', 'member_not_found');
   await deleteMember(db, conversationId, userId);
 }
 
-export async function promoteAdmin(db: CassandraClient, conversationId: string, actorId: string, userRef: string): Promise<Member> {
+export async function promoteAdmin(
+  db: CassandraClient,
+  conversationId: string,
+  actorId: string,
+  userRef: string,
+): Promise<Member> {
   const conversation = await requireGroupAdmin(db, conversationId, actorId);
   const user = await resolveUser(db, userRef);
   const member = await findMember(db, conversationId, user.userId);

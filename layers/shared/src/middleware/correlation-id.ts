@@ -6,7 +6,10 @@ export type CorrelatedEvent = APIGatewayProxyEvent & { correlationId: string };
 
 const VALID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-export function headerValue(headers: APIGatewayProxyEvent['headers'] | null | undefined, name: string): string | undefined {
+export function headerValue(
+  headers: APIGatewayProxyEvent['headers'] | null | undefined,
+  name: string,
+): string | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value ?? undefined;

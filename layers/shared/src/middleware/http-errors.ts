@@ -32,7 +32,11 @@ export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
   onError: async (request: Request) => {
     const error = request.error;
     if (error instanceof HttpError) {
-      request.response = json(error.status, { error: error.message, code: error.code, ...error.details }, error.headers);
+      request.response = json(
+        error.status,
+        { error: error.message, code: error.code, ...error.details },
+        error.headers,
+      );
       return;
     }
     if (isMiddyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
