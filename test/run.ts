@@ -47,6 +47,8 @@ if (status === 0 && !onlyUnit) {
       bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
     }
     status = runTests('integration tests', testFiles('test/integration'));
+    // Tests that stop services or kill processes run last, so nothing else runs beside a fault.
+    if (status === 0) status = runTests('disruptive tests', testFiles('test/disruptive'));
   } catch (error) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;

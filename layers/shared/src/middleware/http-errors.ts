@@ -16,6 +16,13 @@ interface MiddyHttpError {
 const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
   typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
 
+/** Cassandra unreachable or overloaded: the client may retry, so 503 rather than 500. */
+const DATABASE_UNAVAILABLE = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
+const isDatabaseUnavailable = (error: unknown): boolean =>
+  error instanceof Error &&
+  (DATABASE_UNAVAILABLE.has(error.name) ||
+    (error.name === 'ResponseError' && /unavailable|timeout/i.test(error.message)));
+
 /** Middy's body parser answers 415 for malformed JSON too; a client is better served by 400 there. */
 function describeClientError(error: MiddyHttpError): [number, string, string] {
   if (/malformed JSON/i.test(error.message)) return [400, 'invalid_json', 'the body is not valid JSON'];
@@ -42,6 +49,15 @@ export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
     if (isMiddyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
       const [status, code, message] = describeClientError(error);
       request.response = json(status, { error: message, code });
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, function: request.context.functionName }, 'database unavailable');
+      request.response = json(
+        503,
+        { error: 'the database is unavailable; retry shortly', code: 'database_unavailable' },
+        { 'Retry-After': '2' },
+      );
       return;
     }
     logger.error({ err: error, function: request.context.functionName }, 'unhandled error');
