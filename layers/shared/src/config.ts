@@ -16,6 +16,12 @@ const list = (name: string, fallback: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+const positiveInt = (name: string, fallback: number): number => {
+  const value = Number(env(name, String(fallback)));
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
 export const config = {
   kafka: {
     brokers: list('KAFKA_BROKERS', '127.0.0.1:9092'),
@@ -44,6 +50,24 @@ export const config = {
      * (serverless-offline runs with cwd = the repository root).
      */
     privateKeyFile: path.resolve(process.cwd(), env('JWT_PRIVATE_KEY_FILE', '.stack/jwt/private.pem')),
+  },
+  realtime: {
+    /** API Gateway Management API of the WebSocket API (serverless-offline's WebSocket port locally). */
+    managementEndpoint: env('WEBSOCKET_MANAGEMENT_ENDPOINT', 'http://127.0.0.1:3001'),
+  },
+  files: {
+    /** Media types (or `type/*`) that may be uploaded; anything else is a 415. */
+    allowedContentTypes: list(
+      'FILES_ALLOWED_CONTENT_TYPES',
+      'image/jpeg,image/png,image/gif,image/webp,image/heic,video/mp4,video/quicktime,video/webm,audio/mpeg,audio/ogg,audio/mp4,audio/aac,audio/wav,application/pdf,text/plain,text/csv,application/zip,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    ),
+    /** How long presigned upload (PUT, UploadPart) and download (GET) URLs stay valid. */
+    uploadUrlExpiresSeconds: positiveInt('FILES_UPLOAD_URL_EXPIRES_SECONDS', 900),
+    downloadUrlExpiresSeconds: positiveInt('FILES_DOWNLOAD_URL_EXPIRES_SECONDS', 300),
+    /** Part size of multipart uploads (files over 100 MiB); at least 5 MiB, S3's minimum. */
+    partSizeBytes: positiveInt('FILES_PART_SIZE_BYTES', 32 * 1024 * 1024),
+    /** The S3 endpoint clients reach the presigned URLs at, when it differs from S3_ENDPOINT. */
+    publicEndpoint: env('FILES_PUBLIC_S3_ENDPOINT', env('S3_ENDPOINT', 'http://127.0.0.1:4566')),
   },
   pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
   logLevel: env('LOG_LEVEL', 'info'),

@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
+import { announceStatusChanges } from '../realtime/status-updates.js';
 import { findMessage } from './repository.js';
 import { applyStatus, isStatus } from './status.js';
 
@@ -25,7 +26,8 @@ export class UnknownMessageError extends Error {
 /**
  * Applies status events in any order and any number of times: the write itself keeps the
  * highest status (see status.ts). An event for a message not stored yet throws, so the batch is
- * retried (the router may be behind); malformed events go to the dead-letter topic.
+ * retried (the router may be behind); malformed events go to the dead-letter topic. Each sender
+ * then hears its message's current status over WebSocket.
  */
 export async function applyStatusEvents(
   db: CassandraClient,
@@ -49,6 +51,7 @@ export async function applyStatusEvents(
       await applyStatus(db, { ...event, conversation_id: conversationId });
     }),
   );
+  await announceStatusChanges(db, events);
   if (invalid.length > 0) await publish({ [`${records[0]!.topic}.dlq`]: invalid });
   return { applied: events.length, invalid: invalid.length };
 }

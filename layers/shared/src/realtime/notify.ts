@@ -1,0 +1,110 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import type { DecodedRecord } from '../kafka/event.js';
+import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import type { OutboundMessage, StatusEvent } from '../messages/model.js';
+import { STATUS_TOPIC } from '../messages/read.js';
+import { connectionsOf, removeConnection, type Connection } from './connections.js';
+import { pendingInbox, putInbox } from './inbox.js';
+import type { NewMessagePush, NotificationCommand } from './protocol.js';
+import { postToConnection } from './push.js';
+
+/** serverless-offline (and API Gateway) accept a connection only after $connect returned. */
+const CONNECTING_GRACE_MS = 10_000;
+
+export class ConnectionNotReadyError extends Error {
+  constructor(connectionId: string) {
+    super(`connection ${connectionId} is not open yet`);
+    this.name = 'ConnectionNotReadyError';
+  }
+}
+
+export const toPush = (message: OutboundMessage): NewMessagePush => ({
+  type: 'new_message',
+  message_id: message.message_id,
+  conversation_id: message.conversation_id,
+  sender_id: message.sender_id,
+  content: message.content,
+  ...(message.file_id ? { file: { file_id: message.file_id } } : {}),
+  created_at: message.created_at,
+});
+
+const isYoung = (connection: Connection): boolean =>
+  Date.now() - connection.connectedAt.getTime() < CONNECTING_GRACE_MS;
+
+/** Pushes a frame to every live connection of the user, pruning those that are gone; returns how many got it. */
+async function pushToUser(db: CassandraClient, userId: string, frame: unknown): Promise<number> {
+  const connections = await connectionsOf(db, userId);
+  const results = await Promise.all(
+    connections.map(async (connection) => {
+      const result = await postToConnection(connection.connectionId, frame);
+      if (result === 'gone' && !isYoung(connection)) await removeConnection(db, connection.connectionId, userId);
+      return result === 'sent';
+    }),
+  );
+  return results.filter(Boolean).length;
+}
+
+const sentEvent = (push: NewMessagePush): OutgoingRecord => ({
+  key: push.message_id,
+  value: {
+    message_id: push.message_id,
+    conversation_id: push.conversation_id,
+    status: 'SENT',
+    at: new Date().toISOString(),
+    source: 'websocket',
+  } satisfies StatusEvent,
+});
+
+type NotificationRecord = OutboundMessage | NotificationCommand;
+
+/** Handles one user's notifications in order; returns the SENT events to publish. */
+async function notifyUser(
+  db: CassandraClient,
+  userId: string,
+  records: NotificationRecord[],
+): Promise<OutgoingRecord[]> {
+  const sent: OutgoingRecord[] = [];
+  for (const record of records) {
+    if ('kind' in record && record.kind === 'status_update') {
+      await pushToUser(db, userId, record.update);
+    } else if ('kind' in record && record.kind === 'replay') {
+      for (const push of await pendingInbox(db, userId)) {
+        const result = await postToConnection(record.connection_id, push);
+        if (result === 'gone') {
+          const connection = (await connectionsOf(db, userId)).find((c) => c.connectionId === record.connection_id);
+          if (connection && isYoung(connection)) throw new ConnectionNotReadyError(record.connection_id); // retried by the bridge
+          break; // the client left again: its inbox waits for the next connection
+        }
+        sent.push(sentEvent(push));
+      }
+    } else {
+      const push = toPush(record as OutboundMessage);
+      await putInbox(db, userId, push);
+      if ((await pushToUser(db, userId, push)) > 0) sent.push(sentEvent(push));
+    }
+  }
+  return sent;
+}
+
+/**
+ * The `notifications` consumer: new messages go to the recipient's inbox and to every live
+ * connection (then SENT), status updates go to the sender's connections, and a replay request
+ * (from $connect) pushes whatever the user has not acknowledged, oldest first. Users are handled
+ * in parallel, each user's records strictly in order.
+ */
+export async function handleNotifications(
+  db: CassandraClient,
+  records: DecodedRecord<unknown>[],
+): Promise<{ users: number; sent: number }> {
+  const byUser = new Map<string, NotificationRecord[]>();
+  for (const record of records) {
+    const value = record.value as NotificationRecord | null;
+    if (!value || typeof value.to !== 'string') continue; // nothing to push to
+    const list = byUser.get(value.to) ?? [];
+    list.push(value);
+    byUser.set(value.to, list);
+  }
+  const sent = (await Promise.all([...byUser].map(([userId, list]) => notifyUser(db, userId, list)))).flat();
+  await publish({ [STATUS_TOPIC]: sent });
+  return { users: byUser.size, sent: sent.length };
+}

@@ -1,0 +1,37 @@
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { config } from '../config.js';
+
+let client: ApiGatewayManagementApiClient | undefined;
+
+function managementApi(): ApiGatewayManagementApiClient {
+  client ??= new ApiGatewayManagementApiClient({
+    endpoint: config.realtime.managementEndpoint,
+    region: config.s3.region,
+    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
+    maxAttempts: 2,
+  });
+  return client;
+}
+
+/** Sends one frame to a connection: 'gone' when API Gateway says the client left (410). */
+export async function postToConnection(connectionId: string, data: unknown): Promise<'sent' | 'gone'> {
+  try {
+    await managementApi().send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(data)) }),
+      { abortSignal: AbortSignal.timeout(5000) },
+    );
+    return 'sent';
+  } catch (error) {
+    if (
+      error instanceof GoneException ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+    ) {
+      return 'gone';
+    }
+    throw error;
+  }
+}

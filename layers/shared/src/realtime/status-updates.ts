@@ -1,0 +1,38 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import type { StatusEvent } from '../messages/model.js';
+import { findMessage } from '../messages/repository.js';
+import type { NotificationCommand } from './protocol.js';
+
+export const NOTIFICATIONS_TOPIC = 'notifications';
+
+/**
+ * After status events were applied: tells each message's sender its current status, through
+ * the notifications topic (keyed by the sender, so the realtime function pushes them in order).
+ * The status is read back, so a late, lower event announces the status that actually holds.
+ */
+export async function announceStatusChanges(db: CassandraClient, events: StatusEvent[]): Promise<void> {
+  const latest = new Map(events.map((event) => [event.message_id, event]));
+  const commands = await Promise.all(
+    [...latest.keys()].map(async (messageId): Promise<OutgoingRecord | undefined> => {
+      const message = await findMessage(db, messageId);
+      if (!message?.sender_id) return undefined;
+      const at = message[`${message.status.toLowerCase()}_at` as 'sent_at'] ?? latest.get(messageId)!.at;
+      const command: NotificationCommand = {
+        kind: 'status_update',
+        to: message.sender_id,
+        update: {
+          type: 'status_update',
+          message_id: messageId,
+          conversation_id: message.conversation_id,
+          status: message.status,
+          at,
+        },
+      };
+      return { key: message.sender_id, value: command };
+    }),
+  );
+  await publish({
+    [NOTIFICATIONS_TOPIC]: commands.filter((command): command is OutgoingRecord => command !== undefined),
+  });
+}

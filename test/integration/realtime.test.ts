@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { eventually, request } from '../helpers/api.js';
+import { bearer } from '../helpers/auth.js';
+import { TestSocket, type Frame } from '../helpers/websocket.js';
+
+interface Person {
+  id: string;
+  token: string;
+  headers: Record<string, string>;
+}
+
+// Fresh users: the development users' inboxes hold every message earlier tests sent them.
+async function newPerson(prefix: string): Promise<Person> {
+  const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const password = crypto.randomBytes(12).toString('base64url');
+  const registered = await request<{ user_id: string }>('POST', '/auth/register', {
+    body: { username, password, email: `${username}@example.com` },
+  });
+  assert.equal(registered.status, 201);
+  const token = (await request<{ access_token: string }>('POST', '/auth/token', { body: { username, password } })).body
+    .access_token;
+  return { id: registered.body.user_id, token, headers: bearer(token) };
+}
+
+const sockets: TestSocket[] = [];
+async function connect(person: Person): Promise<TestSocket> {
+  const socket = await TestSocket.open(person.token);
+  sockets.push(socket);
+  return socket;
+}
+after(async () => {
+  await Promise.all(sockets.map((socket) => socket.close()));
+});
+
+let alice: Person;
+let bob: Person;
+before(async () => {
+  [alice, bob] = await Promise.all([newPerson('alice'), newPerson('bob')]);
+});
+
+const send = (from: Person, conversationId: string, to: Person, content: string) =>
+  request<{ message_id: string }>('POST', '/v1/messages', {
+    body: { conversation_id: conversationId, recipient_id: to.id, content },
+    headers: from.headers,
+  });
+
+const isNew = (messageId: string) => (frame: Frame) => frame.type === 'new_message' && frame.message_id === messageId;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+describe('realtime over WebSocket', { timeout: 120_000 }, () => {
+  it('refuses a bad token at the handshake and answers ping with pong', async () => {
+    await assert.rejects(TestSocket.open('not-a-token'), /handshake refused: 401/);
+    await assert.rejects(TestSocket.open(undefined), /handshake refused: 401/);
+    const socket = await TestSocket.open(alice.token, { viaHeader: true });
+    sockets.push(socket);
+    socket.send({ type: 'ping' });
+    await socket.waitFor((frame) => frame.type === 'pong');
+  });
+
+  it('pushes new_message to every device within 200 ms (median), then DELIVERED on ack and READ live to the sender', async () => {
+    const conversationId = `it-rt-${crypto.randomUUID()}`;
+    const [phone, laptop, alicesPhone] = [await connect(bob), await connect(bob), await connect(alice)];
+    const latencies: number[] = [];
+    let lastId = '';
+    for (let i = 0; i < 11; i++) {
+      const response = await send(alice, conversationId, bob, `live ${i}`);
+      const acceptedAt = performance.now();
+      assert.equal(response.status, 202);
+      lastId = response.body.message_id;
+      for (const device of [phone, laptop]) {
+        const { at, frame } = await device.waitFor(isNew(lastId));
+        assert.equal(frame.content, `live ${i}`);
+        assert.equal(frame.sender_id, alice.id);
+        assert.equal(frame.conversation_id, conversationId);
+        latencies.push(Math.max(0, at - acceptedAt));
+      }
+    }
+    const medianMs = median(latencies);
+    console.log(
+      `# new_message after 202: median ${medianMs.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length} deliveries`,
+    );
+    assert.ok(medianMs <= 200, `median ${medianMs} ms`);
+
+    await eventually(
+      'SENT once pushed',
+      async () =>
+        (await request<{ status: string }>('GET', `/v1/messages/${lastId}`, { headers: alice.headers })).body.status ===
+        'SENT',
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    phone.send({ type: 'ack', message_id: lastId });
+    await phone.waitFor((frame) => frame.type === 'acked' && frame.message_id === lastId);
+    await alicesPhone.waitFor(
+      (frame) => frame.type === 'status_update' && frame.message_id === lastId && frame.status === 'DELIVERED',
+    );
+    assert.equal(
+      (await request<{ status: string }>('GET', `/v1/messages/${lastId}`, { headers: bob.headers })).body.status,
+      'DELIVERED',
+    );
+
+    const read = await request('POST', `/v1/messages/${lastId}/read`, { headers: bob.headers });
+    assert.equal(read.status, 200);
+    await alicesPhone.waitFor(
+      (frame) => frame.type === 'status_update' && frame.message_id === lastId && frame.status === 'READ',
+    );
+
+    laptop.send({ type: 'ack', message_id: crypto.randomUUID() });
+    await laptop.waitFor((frame) => frame.type === 'error' && frame.code === 'not_in_inbox');
+  });
+
+  it('keeps 50 messages for an offline user and gives them all, in order, on reconnect', async () => {
+    const carol = await newPerson('carol');
+    const conversationId = `it-rt-offline-${crypto.randomUUID()}`;
+    const first = await connect(carol);
+    await first.close();
+    const sent: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const response = await send(alice, conversationId, carol, `while offline ${i}`);
+      assert.equal(response.status, 202);
+      sent.push(response.body.message_id);
+    }
+    await eventually(
+      'all 50 routed',
+      async () =>
+        (
+          await request<{ messages: unknown[] }>('GET', `/v1/conversations/${conversationId}/messages?limit=100`, {
+            headers: carol.headers,
+          })
+        ).body.messages.length === 50,
+      { timeoutMs: 30_000 },
+    );
+    const back = await connect(carol);
+    await back.waitFor(isNew(sent[49]!), 30_000);
+    const received = back.frames
+      .filter(({ frame }) => frame.type === 'new_message' && frame.conversation_id === conversationId)
+      .map(({ frame }) => frame.message_id);
+    assert.deepEqual([...new Set(received)], sent);
+  });
+});
