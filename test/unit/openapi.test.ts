@@ -21,6 +21,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 /** Operations that take no input at all (no parameter, body or token), so no client error exists for them. */
 const NO_CLIENT_ERRORS = new Set(['getHealth', 'getJwks']);
 const PUBLIC = new Set(['getHealth', 'registerUser', 'issueToken', 'getJwks']);
+/** Operations that never reach Cassandra (the health check reports it down in its own body). */
+const NO_DATABASE = new Set(['getHealth', 'getJwks']);
 
 const spec = YAML.parse(fs.readFileSync(path.join(ROOT, 'docs/openapi.yaml'), 'utf8')) as Json & {
   paths: Record<string, Record<string, Operation>>;
@@ -168,13 +170,15 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('documents Retry-After on every 503, X-Correlation-Id on every operation of the common middlewares', () => {
+  it('documents Retry-After on every 503 and database_unavailable, X-Correlation-Id on the common middlewares', () => {
     for (const { method, route, op } of operations) {
       const label = `${method.toUpperCase()} ${route}`;
       if (op.responses['503']) {
-        assert.ok(resolve<{ headers?: Json }>(op.responses['503']).headers?.['Retry-After'], `${label} 503 Retry-After`);
+        assert.ok(
+          resolve<{ headers?: Json }>(op.responses['503']).headers?.['Retry-After'],
+          `${label} 503 Retry-After`,
+        );
       }
-      if (op.operationId === 'getHealth') continue; // a plain Middy function, without the correlation id
       const parameters = (op.parameters ?? []).map((p) => resolve(p));
       assert.ok(
         parameters.some((p) => p.in === 'header' && p.name === 'X-Correlation-Id'),
@@ -187,8 +191,19 @@ describe('docs/openapi.yaml', () => {
         );
       }
     }
+    for (const { method, route, op } of operations.filter(({ op }) => !NO_DATABASE.has(op.operationId!))) {
+      const unavailable = resolve<{ content?: Record<string, { schema: unknown }> }>(op.responses['503']);
+      const codes = schemaParts(unavailable?.content?.['application/json']?.schema ?? {}).flatMap((part) => {
+        const code = (part.properties as Record<string, Json> | undefined)?.code;
+        return code ? ((code.enum as string[] | undefined) ?? [code.const as string]) : [];
+      });
+      assert.ok(codes.includes('database_unavailable'), `${method.toUpperCase()} ${route} 503 database_unavailable`);
+    }
     const send = operations.find(({ op }) => op.operationId === 'sendMessage')!.op;
-    assert.ok(send.parameters?.some((p) => resolve(p).name === 'Idempotency-Key'), 'send takes Idempotency-Key');
+    assert.ok(
+      send.parameters?.some((p) => resolve(p).name === 'Idempotency-Key'),
+      'send takes Idempotency-Key',
+    );
   });
 
   it('has no dangling $ref', () => {

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { bodyLimit } from '../middleware/body-limit.js';
 import { correlationId } from '../middleware/correlation-id.js';
 import { httpErrors } from '../middleware/http-errors.js';
+import { normalizeHeaders } from '../middleware/normalize-headers.js';
 
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;
@@ -23,7 +24,7 @@ export interface ApiHandlerOptions {
  */
 export function apiHandler<E extends HttpEvent = HttpEvent>(handler: HttpHandler<E>, options: ApiHandlerOptions = {}) {
   // correlationId comes first so that its onError (Middy runs those last-to-first) sees httpErrors' response.
-  const wrapped = middy<HttpEvent, HttpResult>().use(correlationId()).use(httpErrors()).use(bodyLimit());
+  const wrapped = middy<HttpEvent, HttpResult>().use(correlationId()).use(httpErrors()).use(normalizeHeaders()).use(bodyLimit());
   if (options.jsonBody) wrapped.use(jsonBodyParser());
   for (const middleware of options.use ?? []) wrapped.use(middleware);
   return wrapped.handler(handler as unknown as HttpHandler);

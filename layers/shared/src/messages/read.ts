@@ -23,7 +23,8 @@ export async function requireVisibleMessage(
 /**
  * A recipient marks a DELIVERED message READ. Repeating the call returns the first read_at
  * (the status write keeps the earliest time); from an earlier status it is a 409 naming the
- * current status. The READ event is also published on status-updates for whoever follows them.
+ * current status. The READ event is also published on status-updates for whoever follows them,
+ * on every call, so a call that stored READ but then met a Kafka outage is completed by the retry.
  */
 export async function markRead(
   db: CassandraClient,
@@ -35,8 +36,11 @@ export async function markRead(
     message.sender_id !== userId &&
     (message.channel !== 'chat4all' || message.recipient === null || message.recipient === userId);
   if (!isRecipient) throw forbidden('only a recipient marks a message read', 'not_a_recipient');
-  if (message.status === 'READ' && message.read_at)
+  if (message.status === 'READ' && message.read_at) {
+    // Published again: an earlier call may have stored READ and then met a Kafka outage (503).
+    await publishRead(message, message.read_at);
     return { message_id: messageId, status: 'READ', read_at: message.read_at };
+  }
   if (message.status !== 'DELIVERED') {
     throw new HttpError(
       409,
@@ -48,15 +52,26 @@ export async function markRead(
       },
     );
   }
-  const event: StatusEvent = {
+  const at = new Date().toISOString();
+  await applyStatus(db, {
     message_id: messageId,
     conversation_id: message.conversation_id,
     status: 'READ',
-    at: new Date().toISOString(),
+    at,
+    source: 'api',
+  });
+  const readAt = (await findMessage(db, messageId))!.read_at!;
+  await publishRead(message, readAt);
+  return { message_id: messageId, status: 'READ', read_at: readAt };
+}
+
+async function publishRead(message: StoredMessage, readAt: string): Promise<void> {
+  const event: StatusEvent = {
+    message_id: message.message_id,
+    conversation_id: message.conversation_id,
+    status: 'READ',
+    at: readAt,
     source: 'api',
   };
-  await applyStatus(db, { ...event, conversation_id: message.conversation_id });
-  const stored = await findMessage(db, messageId);
-  await publishOr503({ [STATUS_TOPIC]: [{ key: messageId, value: { ...event, at: stored!.read_at! } }] });
-  return { message_id: messageId, status: 'READ', read_at: stored!.read_at! };
+  await publishOr503({ [STATUS_TOPIC]: [{ key: message.message_id, value: event }] });
 }
