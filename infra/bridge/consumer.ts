@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Logger } from 'pino';
 import { buildEvent } from './event.js';
 import { FunctionError, type Invoker } from './invoker.js';
+import { bridgeMetrics } from './metrics.js';
 import type { KafkaTrigger } from './triggers.js';
 
 export interface RetryPolicy {
@@ -103,16 +104,24 @@ export class TriggerConsumer {
     const event = buildEvent(this.deps.brokers, topic, partition, chunk);
     const context = { function: this.trigger.name, topic, partition, from: chunk[0]!.offset, records: chunk.length };
     for (let attempt = 1; ; attempt++) {
+      const labels = { function: this.trigger.name };
+      const started = performance.now();
       try {
         await this.deps.invoker.invoke(this.trigger.lambdaName, event);
+        bridgeMetrics.invocations.inc({ ...labels, outcome: 'success' });
+        bridgeMetrics.invokeDuration.observe(labels, (performance.now() - started) / 1000);
+        bridgeMetrics.batchSize.observe(labels, chunk.length);
         return true;
       } catch (error) {
+        bridgeMetrics.invocations.inc({ ...labels, outcome: 'error' });
         const isFunctionError = error instanceof FunctionError;
         if (isFunctionError && attempt >= this.retry.maxAttempts) {
           await this.deadLetter(topic, partition, chunk, (error as Error).message);
+          bridgeMetrics.deadLetters.inc({ ...labels, topic: deadLetterTopic(topic) }, chunk.length);
           this.deps.log.error({ ...context, attempt, err: (error as Error).message }, 'dead-lettered after retries');
           return true;
         }
+        bridgeMetrics.retries.inc(labels);
         const delay = backoffMs(attempt, this.retry);
         this.deps.log.warn({ ...context, attempt, retry_in_ms: delay, err: (error as Error).message }, 'invoke failed');
         await sleep(delay);

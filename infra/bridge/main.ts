@@ -11,6 +11,7 @@ import { config } from '@chat4all/shared/config.js';
 import { logger } from '@chat4all/shared/logger.js';
 import { TriggerConsumer } from './consumer.js';
 import { Invoker } from './invoker.js';
+import { measureLag, serveMetrics } from './metrics.js';
 import { bridgePidFile } from './process.js';
 import { loadTriggers } from './triggers.js';
 
@@ -39,6 +40,9 @@ process.on('exit', () => fs.rmSync(pidFile, { force: true }));
 
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'stopping');
+  clearInterval(lagTimer);
+  metricsServer.close();
+  await admin.disconnect().catch(() => undefined);
   await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
   await producer.disconnect().catch(() => undefined);
   invoker.destroy();
@@ -49,7 +53,24 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
 await producer.connect();
 await Promise.all(consumers.map((consumer) => consumer.start()));
+
+const metricsServer = await serveMetrics(Number(process.env.BRIDGE_METRICS_PORT ?? 9464));
+// Lag of every trigger of serverless.yml, also those this bridge does not consume (BRIDGE_FUNCTIONS).
+const admin = kafka.admin();
+await admin.connect();
+const lagTimer = setInterval(
+  () => {
+    measureLag(admin, loadTriggers()).catch((error: Error) =>
+      log.warn({ err: error.message }, 'lag measurement failed'),
+    );
+  },
+  Number(process.env.BRIDGE_LAG_INTERVAL_MS ?? 5000),
+);
 log.info(
-  { functions: triggers.map((trigger) => `${trigger.name}<-${trigger.topic}`), lambdaEndpoint },
+  {
+    functions: triggers.map((trigger) => `${trigger.name}<-${trigger.topic}`),
+    lambdaEndpoint,
+    metrics_port: metricsServer.port,
+  },
   'bridge running',
 );

@@ -38,6 +38,20 @@ export async function provision(log: (line: string) => void, { seedUsers = true 
     await admin.disconnect();
   }
 
+  // Prometheus reads observability/ at start; a reload picks up edits to its config and rules.
+  const reloaded = await fetch('http://127.0.0.1:9090/-/reload', {
+    method: 'POST',
+    signal: AbortSignal.timeout(5000),
+  }).then(
+    (response) => response.ok,
+    () => false,
+  );
+  log(
+    reloaded
+      ? 'prometheus: configuration reloaded'
+      : 'prometheus: reload failed (see npm run stack:logs -- prometheus)',
+  );
+
   const created = await ensureBucket(getS3(), config.s3.bucket);
   log(`s3: bucket ${config.s3.bucket} ${created ? 'created' : 'present'}`);
 }

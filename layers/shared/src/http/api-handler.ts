@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { metrics } from '../metrics/middleware.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { correlationId } from '../middleware/correlation-id.js';
 import { httpErrors } from '../middleware/http-errors.js';
@@ -18,13 +19,18 @@ export interface ApiHandlerOptions {
 }
 
 /**
- * The common Middy stack of every HTTP function: a correlation id, JSON errors, a 1 MB body limit, optional JSON
+ * The common Middy stack of every HTTP function: per-invocation metrics, a correlation id, JSON errors, a 1 MB body limit, optional JSON
  * body parsing, then the function's own middlewares. The handler only parses, authorizes,
  * calls domain code and responds.
  */
 export function apiHandler<E extends HttpEvent = HttpEvent>(handler: HttpHandler<E>, options: ApiHandlerOptions = {}) {
   // correlationId comes first so that its onError (Middy runs those last-to-first) sees httpErrors' response.
-  const wrapped = middy<HttpEvent, HttpResult>().use(correlationId()).use(httpErrors()).use(normalizeHeaders()).use(bodyLimit());
+  const wrapped = middy<HttpEvent, HttpResult>()
+    .use(metrics() as middy.MiddlewareObj<HttpEvent, HttpResult>)
+    .use(correlationId())
+    .use(httpErrors())
+    .use(normalizeHeaders())
+    .use(bodyLimit());
   if (options.jsonBody) wrapped.use(jsonBodyParser());
   for (const middleware of options.use ?? []) wrapped.use(middleware);
   return wrapped.handler(handler as unknown as HttpHandler);

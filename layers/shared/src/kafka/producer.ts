@@ -1,6 +1,7 @@
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import { getKafka } from '../clients/kafka.js';
 import { serviceUnavailable } from '../http/errors.js';
+import { histogram, secondsSince } from '../metrics/registry.js';
 import { withTimeout } from '../timeout.js';
 
 export interface OutgoingRecord {
@@ -60,6 +61,7 @@ export async function publish(byTopic: Record<string, OutgoingRecord[]>): Promis
     .map(([topic, records]) => ({ topic, messages: records.map(encode) }));
   if (topicMessages.length === 0) return;
   let current: Producer | undefined;
+  const started = performance.now();
   try {
     await withTimeout(
       (async () => {
@@ -69,6 +71,11 @@ export async function publish(byTopic: Record<string, OutgoingRecord[]>): Promis
       PUBLISH_TIMEOUT_MS,
       'kafka publish',
     );
+    const seconds = secondsSince(started);
+    const publishDuration = histogram('kafka_publish_duration_seconds', 'Time until Kafka acknowledged a publish', [
+      'topic',
+    ]);
+    for (const { topic } of topicMessages) publishDuration.observe({ topic }, seconds);
   } catch (error) {
     forget(current);
     throw new KafkaUnavailableError(error);

@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
+import { counter } from '../metrics/registry.js';
 import { announceStatusChanges } from '../realtime/status-updates.js';
 import { findMessage } from './repository.js';
 import { applyStatus, isStatus } from './status.js';
@@ -51,6 +52,8 @@ export async function applyStatusEvents(
       await applyStatus(db, { ...event, conversation_id: conversationId });
     }),
   );
+  const applied = counter('status_updates_applied_total', 'Status events applied, by status', ['status']);
+  for (const event of events) applied.inc({ status: event.status });
   await announceStatusChanges(db, events);
   if (invalid.length > 0) await publish({ [`${records[0]!.topic}.dlq`]: invalid });
   return { applied: events.length, invalid: invalid.length };

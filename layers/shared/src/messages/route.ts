@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import { listMembers } from '../conversations/repository.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import { counter, histogram, secondsSince } from '../metrics/registry.js';
 import type { AcceptedMessage, OutboundMessage } from './model.js';
 import { alreadyRouted, markRouted, storeAccepted } from './repository.js';
 
@@ -55,6 +56,7 @@ async function destinations(db: CassandraClient, message: AcceptedMessage, heade
  * the connectors deduplicate by message_id). Malformed records go to the dead-letter topic.
  */
 export async function routeMessages(db: CassandraClient, records: DecodedRecord<unknown>[]): Promise<RouteResult> {
+  const started = performance.now();
   const valid: (DecodedRecord<unknown> & { value: AcceptedMessage })[] = [];
   const invalid: OutgoingRecord[] = [];
   for (const record of records) {
@@ -90,5 +92,10 @@ export async function routeMessages(db: CassandraClient, records: DecodedRecord<
     db,
     fresh.map((record) => record.value.message_id),
   );
-  return { routed: fresh.length, duplicates: valid.length - fresh.length, invalid: invalid.length };
+  const result = { routed: fresh.length, duplicates: valid.length - fresh.length, invalid: invalid.length };
+  const processed = counter('messages_processed_total', 'Messages the router handled, by outcome', ['status']);
+  for (const [status, count] of Object.entries(result))
+    if (count > 0) processed.inc({ status: status === 'duplicates' ? 'duplicate' : status }, count);
+  histogram('message_processing_duration_seconds', 'Router time per batch').observe(secondsSince(started));
+  return result;
 }

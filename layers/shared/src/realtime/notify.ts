@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { OutboundMessage, StatusEvent } from '../messages/model.js';
+import { counter } from '../metrics/registry.js';
 import { STATUS_TOPIC } from '../messages/read.js';
 import { connectionsOf, removeConnection, type Connection } from './connections.js';
 import { pendingInbox, putInbox } from './inbox.js';
@@ -105,6 +106,11 @@ export async function handleNotifications(
     byUser.set(value.to, list);
   }
   const sent = (await Promise.all([...byUser].map(([userId, list]) => notifyUser(db, userId, list)))).flat();
+  if (sent.length > 0)
+    counter('messages_sent_total', 'Messages handed to a channel', ['channel', 'status']).inc(
+      { channel: 'chat4all', status: 'sent' },
+      sent.length,
+    );
   await publish({ [STATUS_TOPIC]: sent });
   return { users: byUser.size, sent: sent.length };
 }

@@ -1,10 +1,23 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from '../messages/model.js';
-import { findMessage } from '../messages/repository.js';
+import { histogram } from '../metrics/registry.js';
+import { findMessage, type StoredMessage } from '../messages/repository.js';
 import type { NotificationCommand } from './protocol.js';
 
 export const NOTIFICATIONS_TOPIC = 'notifications';
+
+const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** End-to-end latency: from the send (created_at) to the first DELIVERED. */
+function observeDeliveryLatency(message: StoredMessage): void {
+  if (!message.delivered_at) return;
+  const seconds = (Date.parse(message.delivered_at) - Date.parse(message.created_at)) / 1000;
+  histogram('message_delivery_latency_seconds', 'From send to DELIVERED', ['channel'], DELIVERY_BUCKETS).observe(
+    { channel: message.channel },
+    Math.max(0, seconds),
+  );
+}
 
 /**
  * After status events were applied: tells each message's sender its current status, through
@@ -17,6 +30,7 @@ export async function announceStatusChanges(db: CassandraClient, events: StatusE
     [...latest.keys()].map(async (messageId): Promise<OutgoingRecord | undefined> => {
       const message = await findMessage(db, messageId);
       if (!message?.sender_id) return undefined;
+      if (latest.get(messageId)!.status === 'DELIVERED') observeDeliveryLatency(message);
       const at = message[`${message.status.toLowerCase()}_at` as 'sent_at'] ?? latest.get(messageId)!.at;
       const command: NotificationCommand = {
         kind: 'status_update',
