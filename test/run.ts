@@ -42,9 +42,11 @@ if (status === 0 && !onlyUnit) {
       const apiLog = path.join(STACK_DIR, 'api-test.log');
       log('test', `starting serverless-offline (log: ${path.relative(ROOT, apiLog)})`);
       api = await startApi(fs.openSync(apiLog, 'w'));
+      process.env.CHAT4ALL_API_LOG = apiLog; // tests that follow a message through the logs read these
       const bridgeLog = path.join(STACK_DIR, 'bridge-test.log');
       log('test', `starting the event-source bridge (log: ${path.relative(ROOT, bridgeLog)})`);
       bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
+      process.env.CHAT4ALL_BRIDGE_LOG = bridgeLog;
     }
     status = runTests('integration tests', testFiles('test/integration'));
     // Tests that stop services or kill processes run last, so nothing else runs beside a fault.

@@ -4,6 +4,7 @@ import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { publish } from '@chat4all/shared/kafka/producer.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { STATUS_TOPIC } from '@chat4all/shared/messages/read.js';
+import { findMessage } from '@chat4all/shared/messages/repository.js';
 import { userOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { ackInbox } from '@chat4all/shared/realtime/inbox.js';
 
@@ -42,6 +43,11 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().hand
     at: new Date().toISOString(),
     source: 'websocket',
   };
-  await publish({ [STATUS_TOPIC]: [{ key: frame.message_id, value: delivered }] });
+  const correlationId = (await findMessage(db, frame.message_id))?.correlation_id;
+  await publish({
+    [STATUS_TOPIC]: [
+      { key: frame.message_id, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },
+    ],
+  });
   return reply({ type: 'acked', message_id: frame.message_id });
 });

@@ -24,6 +24,13 @@ export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
+/** The correlation ids a chunk carries (each log line names the messages it is about). */
+const correlationIds = (chunk: KafkaMessage[]): string[] => [
+  ...new Set(
+    chunk.map((message) => message.headers?.correlation_id?.toString()).filter((id): id is string => Boolean(id)),
+  ),
+];
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ConsumerDeps {
@@ -111,6 +118,7 @@ export class TriggerConsumer {
         bridgeMetrics.invocations.inc({ ...labels, outcome: 'success' });
         bridgeMetrics.invokeDuration.observe(labels, (performance.now() - started) / 1000);
         bridgeMetrics.batchSize.observe(labels, chunk.length);
+        this.deps.log.info({ ...context, correlation_ids: correlationIds(chunk) }, 'invoked');
         return true;
       } catch (error) {
         bridgeMetrics.invocations.inc({ ...labels, outcome: 'error' });

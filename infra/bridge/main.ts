@@ -12,7 +12,7 @@ import { logger } from '@chat4all/shared/logger.js';
 import { TriggerConsumer } from './consumer.js';
 import { Invoker } from './invoker.js';
 import { measureLag, serveMetrics } from './metrics.js';
-import { bridgePidFile } from './process.js';
+import { bridgeClientId, bridgePidFile } from './process.js';
 import { loadTriggers } from './triggers.js';
 
 const log = logger.child({ component: 'bridge', pid: process.pid });
@@ -20,7 +20,7 @@ const lambdaEndpoint = process.env.LAMBDA_ENDPOINT ?? 'http://127.0.0.1:3002';
 const only = process.env.BRIDGE_FUNCTIONS?.split(',').filter(Boolean);
 
 const kafka = new Kafka({
-  clientId: 'chat4all-bridge',
+  clientId: bridgeClientId(process.pid),
   brokers: config.kafka.brokers,
   logLevel: logLevel.NOTHING,
   retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },

@@ -24,36 +24,53 @@ export function runningBridges(): number[] {
     });
 }
 
-/** Whether every trigger's consumer group has members and a settled assignment. */
-export async function bridgeGroupsStable(): Promise<boolean> {
+/**
+ * Whether every trigger's consumer group (or those of `functions`) is stable with members, and,
+ * given a bridge's pid, whether that bridge is one of them (its Kafka client id names the pid).
+ */
+export async function bridgeGroupsStable({
+  pid,
+  functions,
+}: { pid?: number; functions?: string[] } = {}): Promise<boolean> {
   const admin = getKafka().admin();
   await admin.connect();
   try {
-    const groupIds = [...new Set(loadTriggers().map((trigger) => trigger.groupId))];
+    const triggers = loadTriggers().filter((trigger) => !functions || functions.includes(trigger.name));
+    const groupIds = [...new Set(triggers.map((trigger) => trigger.groupId))];
     const { groups } = await admin.describeGroups(groupIds);
     return (
-      groups.length === groupIds.length && groups.every((group) => group.state === 'Stable' && group.members.length > 0)
+      groups.length === groupIds.length &&
+      groups.every(
+        (group) =>
+          group.state === 'Stable' &&
+          group.members.length > 0 &&
+          (pid === undefined || group.members.some((member) => member.clientId === bridgeClientId(pid))),
+      )
     );
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Starts a bridge process and resolves once all its consumer groups are stable. */
+export const bridgeClientId = (pid: number): string => `chat4all-bridge-${pid}`;
+
+/** Starts a bridge process and resolves once it is a member of all its stable consumer groups. */
 export async function startBridge(
   stdio: 'inherit' | number = 'inherit',
-  { detached = false }: { detached?: boolean } = {},
+  { detached = false, env = {} }: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/bridge/main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', stdio, stdio],
+    env: { ...process.env, ...env },
     detached,
   });
   if (detached) child.unref();
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitUntil('bridge consumer groups', bridgeGroupsStable, {
-    timeoutMs: 60_000,
+  const functions = env.BRIDGE_FUNCTIONS?.split(',').filter(Boolean);
+  await waitUntil('bridge consumer groups', () => bridgeGroupsStable({ pid: child.pid!, functions }), {
+    timeoutMs: 90_000,
     intervalMs: 500,
     isDead: () => exited,
   });

@@ -2,27 +2,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, request } from '../helpers/api.js';
-import { bearer } from '../helpers/auth.js';
+import { newPerson, type Person } from '../helpers/people.js';
 import { TestSocket, type Frame } from '../helpers/websocket.js';
-
-interface Person {
-  id: string;
-  token: string;
-  headers: Record<string, string>;
-}
-
-// Fresh users: the development users' inboxes hold every message earlier tests sent them.
-async function newPerson(prefix: string): Promise<Person> {
-  const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
-  const password = crypto.randomBytes(12).toString('base64url');
-  const registered = await request<{ user_id: string }>('POST', '/auth/register', {
-    body: { username, password, email: `${username}@example.com` },
-  });
-  assert.equal(registered.status, 201);
-  const token = (await request<{ access_token: string }>('POST', '/auth/token', { body: { username, password } })).body
-    .access_token;
-  return { id: registered.body.user_id, token, headers: bearer(token) };
-}
 
 const sockets: TestSocket[] = [];
 async function connect(person: Person): Promise<TestSocket> {

@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
+import { logger } from '../logger.js';
 import { counter } from '../metrics/registry.js';
 import { announceStatusChanges } from '../realtime/status-updates.js';
 import { findMessage } from './repository.js';
@@ -37,8 +38,18 @@ export async function applyStatusEvents(
   const invalid: OutgoingRecord[] = [];
   const events: StatusEvent[] = [];
   for (const record of records) {
-    if (isStatusEvent(record.value)) events.push(record.value);
-    else
+    if (isStatusEvent(record.value)) {
+      events.push(record.value);
+      logger.info(
+        {
+          function: 'statusApply',
+          correlation_id: record.headers.correlation_id,
+          message_id: record.value.message_id,
+          status: record.value.status,
+        },
+        'status applied',
+      );
+    } else
       invalid.push({
         key: record.key ?? '',
         value: record.value ?? { raw: record.raw },

@@ -73,5 +73,6 @@ async function publishRead(message: StoredMessage, readAt: string): Promise<void
     at: readAt,
     source: 'api',
   };
-  await publishOr503({ [STATUS_TOPIC]: [{ key: message.message_id, value: event }] });
+  const headers: Record<string, string> = message.correlation_id ? { correlation_id: message.correlation_id } : {};
+  await publishOr503({ [STATUS_TOPIC]: [{ key: message.message_id, value: event, headers }] });
 }

@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import { listMembers } from '../conversations/repository.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import { logger } from '../logger.js';
 import { counter, histogram, secondsSince } from '../metrics/registry.js';
 import type { AcceptedMessage, OutboundMessage } from './model.js';
 import { alreadyRouted, markRouted, storeAccepted } from './repository.js';
@@ -92,6 +93,17 @@ export async function routeMessages(db: CassandraClient, records: DecodedRecord<
     db,
     fresh.map((record) => record.value.message_id),
   );
+  for (const record of fresh) {
+    logger.info(
+      {
+        function: 'router',
+        correlation_id: record.headers.correlation_id,
+        message_id: record.value.message_id,
+        channel: record.value.channel,
+      },
+      'routed',
+    );
+  }
   const result = { routed: fresh.length, duplicates: valid.length - fresh.length, invalid: invalid.length };
   const processed = counter('messages_processed_total', 'Messages the router handled, by outcome', ['status']);
   for (const [status, count] of Object.entries(result))

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { logger } from '../logger.js';
+import { shortFunctionName } from '../metrics/middleware.js';
 
 export type CorrelatedEvent = APIGatewayProxyEvent & { correlationId: string };
 
@@ -16,11 +18,36 @@ export function headerValue(
   return undefined;
 }
 
-/** Takes X-Correlation-Id from the request (or makes one), exposes it as event.correlationId and echoes it back. */
+/** The message id a response names (202 of a send, a message read), for the access log. */
+function messageIdOf(response: APIGatewayProxyResult): string | undefined {
+  if (response.statusCode >= 300 || !response.body?.includes('"message_id"')) return undefined;
+  try {
+    return (JSON.parse(response.body) as { message_id?: string }).message_id;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes X-Correlation-Id from the request (or makes one), exposes it as event.correlationId,
+ * echoes it back, and writes one access log line per request carrying it.
+ */
 export const correlationId = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
   const echo = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>): void => {
     const id = (request.event as CorrelatedEvent).correlationId;
     if (request.response && id) request.response.headers = { ...request.response.headers, 'X-Correlation-Id': id };
+    const status = request.response?.statusCode ?? 500;
+    logger[status >= 500 ? 'error' : 'info'](
+      {
+        correlation_id: id,
+        function: shortFunctionName(request.context),
+        method: request.event.httpMethod,
+        route: request.event.resource,
+        status,
+        message_id: request.response ? messageIdOf(request.response) : undefined,
+      },
+      'request',
+    );
   };
   return {
     before: async (request) => {

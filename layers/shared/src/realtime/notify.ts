@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { OutboundMessage, StatusEvent } from '../messages/model.js';
+import { logger } from '../logger.js';
 import { counter } from '../metrics/registry.js';
 import { STATUS_TOPIC } from '../messages/read.js';
 import { connectionsOf, removeConnection, type Connection } from './connections.js';
@@ -45,7 +46,7 @@ async function pushToUser(db: CassandraClient, userId: string, frame: unknown): 
   return results.filter(Boolean).length;
 }
 
-const sentEvent = (push: NewMessagePush): OutgoingRecord => ({
+const sentEvent = (push: NewMessagePush, correlationId: string | undefined): OutgoingRecord => ({
   key: push.message_id,
   value: {
     message_id: push.message_id,
@@ -54,18 +55,24 @@ const sentEvent = (push: NewMessagePush): OutgoingRecord => ({
     at: new Date().toISOString(),
     source: 'websocket',
   } satisfies StatusEvent,
+  headers: correlationId ? { correlation_id: correlationId } : {},
 });
 
 type NotificationRecord = OutboundMessage | NotificationCommand;
+
+interface Notification {
+  value: NotificationRecord;
+  correlationId: string | undefined;
+}
 
 /** Handles one user's notifications in order; returns the SENT events to publish. */
 async function notifyUser(
   db: CassandraClient,
   userId: string,
-  records: NotificationRecord[],
+  notifications: Notification[],
 ): Promise<OutgoingRecord[]> {
   const sent: OutgoingRecord[] = [];
-  for (const record of records) {
+  for (const { value: record, correlationId } of notifications) {
     if ('kind' in record && record.kind === 'status_update') {
       await pushToUser(db, userId, record.update);
     } else if ('kind' in record && record.kind === 'replay') {
@@ -76,12 +83,17 @@ async function notifyUser(
           if (connection && isYoung(connection)) throw new ConnectionNotReadyError(record.connection_id); // retried by the bridge
           break; // the client left again: its inbox waits for the next connection
         }
-        sent.push(sentEvent(push));
+        sent.push(sentEvent(push, undefined));
       }
     } else {
       const push = toPush(record as OutboundMessage);
       await putInbox(db, userId, push);
-      if ((await pushToUser(db, userId, push)) > 0) sent.push(sentEvent(push));
+      const devices = await pushToUser(db, userId, push);
+      logger.info(
+        { function: 'realtimeNotify', correlation_id: correlationId, message_id: push.message_id, devices },
+        'pushed',
+      );
+      if (devices > 0) sent.push(sentEvent(push, correlationId));
     }
   }
   return sent;
@@ -97,12 +109,12 @@ export async function handleNotifications(
   db: CassandraClient,
   records: DecodedRecord<unknown>[],
 ): Promise<{ users: number; sent: number }> {
-  const byUser = new Map<string, NotificationRecord[]>();
+  const byUser = new Map<string, Notification[]>();
   for (const record of records) {
     const value = record.value as NotificationRecord | null;
     if (!value || typeof value.to !== 'string') continue; // nothing to push to
     const list = byUser.get(value.to) ?? [];
-    list.push(value);
+    list.push({ value, correlationId: record.headers.correlation_id });
     byUser.set(value.to, list);
   }
   const sent = (await Promise.all([...byUser].map(([userId, list]) => notifyUser(db, userId, list)))).flat();

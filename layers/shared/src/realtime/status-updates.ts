@@ -43,7 +43,11 @@ export async function announceStatusChanges(db: CassandraClient, events: StatusE
           at,
         },
       };
-      return { key: message.sender_id, value: command };
+      return {
+        key: message.sender_id,
+        value: command,
+        headers: message.correlation_id ? { correlation_id: message.correlation_id } : {},
+      };
     }),
   );
   await publish({
