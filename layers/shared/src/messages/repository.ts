@@ -20,6 +20,8 @@ export interface StoredMessage {
   failed_at: string | null;
   failure_reason: string | null;
   provider_message_id: string | null;
+  /** The X-Correlation-Id of the send, carried by every event of this message. */
+  correlation_id: string | null;
 }
 
 const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
@@ -93,6 +95,7 @@ export async function findMessage(db: CassandraClient, messageId: string): Promi
     failed_at: iso(row.get('failed_at')),
     failure_reason: row.get('failure_reason'),
     provider_message_id: row.get('provider_message_id'),
+    correlation_id: row.get('correlation_id'),
   };
 }
 
