@@ -1,5 +1,6 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID, requireMembership } from '@chat4all/shared/conversations/service.js';
+import { withFiles } from '@chat4all/shared/files/service.js';
 import { apiHandler } from '@chat4all/shared/http/api-handler.js';
 import { decodeCursor, encodeCursor } from '@chat4all/shared/http/cursor.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
@@ -32,7 +33,7 @@ export const handler = apiHandler<AuthenticatedEvent>(
     const last = page[page.length - 1];
     return json(200, {
       conversation_id: conversationId,
-      messages: page,
+      messages: await withFiles(db, page),
       next_cursor: hasMore && last ? encodeCursor({ after: last.message_id }) : null,
     });
   },

@@ -1,4 +1,5 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { withFiles } from '@chat4all/shared/files/service.js';
 import { apiHandler } from '@chat4all/shared/http/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { pathParam } from '@chat4all/shared/http/validation.js';
@@ -10,7 +11,9 @@ import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middlewa
 export const handler = apiHandler<AuthenticatedEvent>(
   async (event) => {
     const messageId = pathParam(event.pathParameters, 'id', UUID_PATTERN).toLowerCase();
-    return json(200, await requireVisibleMessage(getCassandra(), messageId, event.auth.userId));
+    const db = getCassandra();
+    const [message] = await withFiles(db, [await requireVisibleMessage(db, messageId, event.auth.userId)]);
+    return json(200, message);
   },
   { use: [authenticate()] },
 );

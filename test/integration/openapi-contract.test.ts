@@ -610,6 +610,128 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
     assert.equal(stored.body.status, 'READ');
   });
 
+  it('declares, uploads (presigned PUT), completes, describes and downloads a file, and attaches it to a message', async () => {
+    const conversationId = newConversationId();
+    await call('createConversation', 201, {
+      headers: users.a.headers,
+      body: { type: 'group', conversation_id: conversationId, member_ids: ['user_b'] },
+    });
+    const bytes = crypto.randomBytes(4096);
+    const declaration = {
+      conversation_id: conversationId,
+      filename: 'contract.png',
+      content_type: 'image/png',
+      size_bytes: bytes.length,
+      checksum_sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+    };
+    const created = await call<{ file_id: string; upload: { url: string; headers: Record<string, string> } }>(
+      'createFileUpload',
+      201,
+      { headers: users.a.headers, body: declaration },
+    );
+    const id = { id: created.body.file_id };
+    const huge = await call('createFileUpload', 413, {
+      headers: users.a.headers,
+      body: { ...declaration, size_bytes: 3 * 1024 ** 3 },
+      bodyMatchesSpec: false,
+    });
+    assert.equal(huge.body.code, 'file_too_large');
+    const html = await call('createFileUpload', 415, {
+      headers: users.a.headers,
+      body: { ...declaration, content_type: 'text/html' },
+    });
+    assert.equal(html.body.code, 'content_type_not_allowed');
+    await call('createFileUpload', 400, {
+      headers: users.a.headers,
+      body: { ...declaration, size_bytes: 0 },
+      bodyMatchesSpec: false,
+    });
+    await call('createFileUpload', 403, { headers: users.c.headers, body: declaration });
+    await call('createFileUpload', 404, {
+      headers: users.a.headers,
+      body: { ...declaration, conversation_id: newConversationId() },
+    });
+    await call('createFileUpload', 401, { body: declaration });
+
+    const pending = await call<{ status: string }>('getFile', 200, { headers: users.b.headers, params: id });
+    assert.equal(pending.body.status, 'PENDING');
+    await call('downloadFile', 409, { headers: users.b.headers, params: id });
+    await call('completeFileUpload', 409, { headers: users.a.headers, params: id });
+    const sentEarly = await call('sendMessage', 409, {
+      headers: users.a.headers,
+      body: { conversation_id: conversationId, file_id: created.body.file_id },
+    });
+    assert.equal(sentEarly.body.code, 'file_not_available');
+
+    const uploaded = await fetch(created.body.upload.url, {
+      method: 'PUT',
+      headers: created.body.upload.headers,
+      body: bytes,
+    });
+    assert.equal(uploaded.status, 200);
+    const notUploader = await call('completeFileUpload', 403, { headers: users.b.headers, params: id });
+    assert.equal(notUploader.body.code, 'not_the_uploader');
+    await call('completeFileUpload', 415, {
+      headers: { ...users.a.headers, 'Content-Type': 'text/plain' },
+      params: id,
+      body: '{}',
+    });
+    await call('completeFileUpload', 413, { headers: users.a.headers, params: id, body: tooLarge });
+    await call('completeFileUpload', 400, { headers: users.a.headers, params: id, body: { parts: [] } });
+    const completed = await call<{ status: string }>('completeFileUpload', 200, {
+      headers: users.a.headers,
+      params: id,
+    });
+    assert.equal(completed.body.status, 'AVAILABLE');
+    await call('completeFileUpload', 404, { headers: users.a.headers, params: { id: uuidv7() } });
+    await call('completeFileUpload', 401, { params: id });
+
+    await call('getFile', 403, { headers: users.c.headers, params: id });
+    await call('getFile', 404, { headers: users.a.headers, params: { id: uuidv7() } });
+    await call('getFile', 400, { headers: users.a.headers, params: { id: 'not-a-uuid' } });
+    await call('getFile', 401, { params: id });
+
+    const download = await call<{ download_url: string }>('downloadFile', 200, {
+      headers: users.b.headers,
+      params: id,
+    });
+    const fetched = Buffer.from(await (await fetch(download.body.download_url)).arrayBuffer());
+    assert.ok(fetched.equals(bytes), 'the download URL serves the uploaded bytes');
+    await call('downloadFile', 403, { headers: users.c.headers, params: id });
+    await call('downloadFile', 404, { headers: users.a.headers, params: { id: uuidv7() } });
+    await call('downloadFile', 400, { headers: users.a.headers, params: { id: 'not-a-uuid' } });
+    await call('downloadFile', 401, { params: id });
+
+    const missing = await call('sendMessage', 404, {
+      headers: users.a.headers,
+      body: { conversation_id: conversationId, file_id: uuidv7() },
+    });
+    assert.equal(missing.body.code, 'file_not_found');
+    const withFile = await call<Receipt>('sendMessage', 202, {
+      headers: users.a.headers,
+      body: { conversation_id: conversationId, file_id: created.body.file_id, type: 'file' },
+    });
+    await eventually(
+      'the message with a file stored',
+      async () =>
+        (await request('GET', `/v1/messages/${withFile.body.message_id}`, { headers: users.b.headers })).status === 200,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const message = await call<{ file: { download_url: string } | null }>('getMessage', 200, {
+      headers: users.b.headers,
+      params: { id: withFile.body.message_id },
+    });
+    assert.ok(message.body.file?.download_url, 'the message carries a download URL');
+    const page = await call<{ messages: { file?: unknown }[] }>('listConversationMessages', 200, {
+      headers: users.b.headers,
+      params: { id: conversationId },
+    });
+    assert.ok(
+      page.body.messages.some((m) => m.file),
+      'the history carries the file',
+    );
+  });
+
   it('exercised every operation’s success path and, where one exists, an error path', () => {
     for (const operationId of operations.keys()) {
       const statuses = [...(exercised.get(operationId) ?? [])];

@@ -69,6 +69,47 @@ export const config = {
     /** The S3 endpoint clients reach the presigned URLs at, when it differs from S3_ENDPOINT. */
     publicEndpoint: env('FILES_PUBLIC_S3_ENDPOINT', env('S3_ENDPOINT', 'http://127.0.0.1:4566')),
   },
+  /**
+   * External channels (issue 4). The defaults point at the provider emulators of infra/emulators; the tokens,
+   * app secrets and verify tokens below are LOCAL DEVELOPMENT values the emulators accept, nothing real.
+   * A deploy sets the Graph API base URL and real secrets (from SSM or Secrets Manager).
+   */
+  channels: {
+    whatsapp: {
+      apiUrl: env('WHATSAPP_API_URL', 'http://127.0.0.1:4010'),
+      apiVersion: env('WHATSAPP_API_VERSION', 'v21.0'),
+      phoneNumberId: env('WHATSAPP_PHONE_NUMBER_ID', '100000000000001'),
+      accessToken: env('WHATSAPP_ACCESS_TOKEN', 'local-dev-whatsapp-token'),
+      appSecret: env('WHATSAPP_APP_SECRET', 'local-dev-whatsapp-app-secret'),
+      verifyToken: env('WHATSAPP_VERIFY_TOKEN', 'local-dev-whatsapp-verify-token'),
+      /** Messages per second per sending number (WhatsApp's default throughput is 80). */
+      ratePerSecond: positiveInt('WHATSAPP_RATE_PER_SECOND', 80),
+    },
+    instagram: {
+      apiUrl: env('INSTAGRAM_API_URL', 'http://127.0.0.1:4011'),
+      apiVersion: env('INSTAGRAM_API_VERSION', 'v21.0'),
+      accountId: env('INSTAGRAM_ACCOUNT_ID', '17841400000000001'),
+      accessToken: env('INSTAGRAM_ACCESS_TOKEN', 'local-dev-instagram-token'),
+      appSecret: env('INSTAGRAM_APP_SECRET', 'local-dev-instagram-app-secret'),
+      verifyToken: env('INSTAGRAM_VERIFY_TOKEN', 'local-dev-instagram-verify-token'),
+      ratePerSecond: positiveInt('INSTAGRAM_RATE_PER_SECOND', 80),
+    },
+    /** The shared connector machinery (layers/shared/src/connectors). */
+    connector: {
+      /** Deadline of one provider call. */
+      requestTimeoutMs: positiveInt('CONNECTOR_REQUEST_TIMEOUT_MS', 5000),
+      /** Provider calls per message before it is dead-lettered (transient failures and rate limits). */
+      maxAttempts: positiveInt('CONNECTOR_MAX_ATTEMPTS', 6),
+      retryBaseDelayMs: positiveInt('CONNECTOR_RETRY_BASE_DELAY_MS', 200),
+      retryMaxDelayMs: positiveInt('CONNECTOR_RETRY_MAX_DELAY_MS', 5000),
+      /** Consecutive provider failures (5xx, timeouts, connection errors) that open a channel's circuit. */
+      breakerFailureThreshold: positiveInt('CONNECTOR_BREAKER_FAILURE_THRESHOLD', 5),
+      /** How long an open circuit waits before one half-open probe. */
+      breakerOpenMs: positiveInt('CONNECTOR_BREAKER_OPEN_MS', 5000),
+      /** Records of one partition sent at once (different conversations; one conversation stays in order). */
+      concurrency: positiveInt('CONNECTOR_CONCURRENCY', 8),
+    },
+  },
   pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
   logLevel: env('LOG_LEVEL', 'info'),
 } as const;

@@ -1,9 +1,11 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { createConversation, requireMembership } from '../conversations/service.js';
 import { findConversation } from '../conversations/repository.js';
+import { requireAttachableFile } from '../files/service.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import { publishOr503 } from '../kafka/producer.js';
+import { counter } from '../metrics/registry.js';
 import { resolveUser } from '../users/resolve.js';
 import type { AcceptedMessage } from './model.js';
 import { channelOf, formatRecipient, parseRecipient, type Recipient } from './recipient.js';
@@ -119,6 +121,7 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
   checkContent(request.content, request.fileId);
   const recipient = request.recipientRef ? parseRecipient(request.recipientRef) : undefined;
   const { conversationId, resolvedRecipient } = await authorizeConversation(db, request, recipient);
+  if (request.fileId) await requireAttachableFile(db, request.fileId, conversationId);
 
   let message: AcceptedMessage = {
     message_id: uuidv7(),
@@ -155,5 +158,6 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
       request.idempotencyKey,
     ]);
   }
+  counter('messages_accepted_total', 'Messages acknowledged by Kafka and answered 202').inc();
   return { message_id: message.message_id, status: 'ACCEPTED', conversation_id: message.conversation_id };
 }
