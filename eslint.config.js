@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.stack/', 'dist/', '.serverless/', 'load/reports/'] },
+  { ignores: ['node_modules/', '.stack/', 'dist/', '.serverless/', 'load/reports/', 'load/bench/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

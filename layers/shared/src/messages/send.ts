@@ -1,9 +1,9 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { createConversation, requireMembership } from '../conversations/service.js';
-import { findConversation } from '../conversations/repository.js';
+import { findConversation, findMember } from '../conversations/repository.js';
 import { requireAttachableFile } from '../files/service.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
-import { uuidv7 } from '../ids.js';
+import { UUID_PATTERN, uuidv7 } from '../ids.js';
 import { publishOr503 } from '../kafka/producer.js';
 import { counter } from '../metrics/registry.js';
 import { resolveUser } from '../users/resolve.js';
@@ -45,8 +45,33 @@ function checkContent(content: string | undefined, fileId: string | undefined): 
 }
 
 /** A stable id for the private conversation of two parties, when the client names none. */
-function privateConversationId(senderId: string, other: string): string {
+export function privateConversationId(senderId: string, other: string): string {
   return `private:${[senderId, other].sort().join(':')}`.slice(0, 128);
+}
+
+/**
+ * The common case in one round of parallel reads: the conversation exists, the sender is a member,
+ * and a recipient named by user id is one too. Returns undefined when any of that does not hold,
+ * and authorizeConversation then takes the full path (which also produces the right error).
+ */
+async function authorizeKnownConversation(
+  db: CassandraClient,
+  request: SendRequest,
+  recipient: Recipient | undefined,
+): Promise<{ conversationId: string; resolvedRecipient: string | null } | undefined> {
+  if (recipient?.kind === 'user' && !UUID_PATTERN.test(recipient.ref)) return undefined; // a username: resolve it first
+  const recipientId = recipient?.kind === 'user' ? recipient.ref.toLowerCase() : undefined;
+  const conversationId =
+    request.conversationId ?? (recipient ? privateConversationId(request.senderId, recipientId ?? formatRecipient(recipient)) : undefined);
+  if (!conversationId) return undefined;
+  const otherMember = recipientId !== undefined && recipientId !== request.senderId;
+  const [conversation, senderMember, recipientMember] = await Promise.all([
+    findConversation(db, conversationId),
+    findMember(db, conversationId, request.senderId),
+    otherMember ? findMember(db, conversationId, recipientId) : undefined,
+  ]);
+  if (!conversation || !senderMember || (otherMember && !recipientMember)) return undefined;
+  return { conversationId, resolvedRecipient: recipientId ?? (recipient ? formatRecipient(recipient) : null) };
 }
 
 /**
@@ -59,6 +84,8 @@ async function authorizeConversation(
   request: SendRequest,
   recipient: Recipient | undefined,
 ): Promise<{ conversationId: string; resolvedRecipient: string | null }> {
+  const known = await authorizeKnownConversation(db, request, recipient);
+  if (known) return known;
   const recipientUser = recipient?.kind === 'user' ? await resolveUser(db, recipient.ref) : undefined;
   const resolvedRecipient = recipientUser ? recipientUser.userId : recipient ? formatRecipient(recipient) : null;
   const conversationId =

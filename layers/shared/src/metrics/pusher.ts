@@ -98,5 +98,5 @@ export async function removeStaleGroups(now = Date.now()): Promise<number> {
   }
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void flushMetrics());
+// No signal handlers here: in-process, they would keep serverless-offline itself from stopping.
 process.once('beforeExit', () => void flushMetrics());

@@ -1,0 +1,71 @@
+import crypto from 'node:crypto';
+import { Pool } from 'undici';
+
+export const API_URL = process.env.API_URL ?? 'http://127.0.0.1:8080';
+
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** A keep-alive connection pool to the API: the load generator must not be the bottleneck. */
+export class ApiClient {
+  private readonly pool: Pool;
+
+  constructor(baseUrl = API_URL, connections = 128) {
+    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async call<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const response = await this.pool.request({
+      method,
+      path,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, body: (text ? JSON.parse(text) : {}) as T };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+export interface LoadUser {
+  id: string;
+  username: string;
+  token: string;
+  headers: Record<string, string>;
+}
+
+/** Registers a fresh user for a run (its inbox holds only this run's messages). */
+export async function registerUser(client: ApiClient, prefix: string): Promise<LoadUser> {
+  const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const password = crypto.randomBytes(12).toString('base64url');
+  const registered = await client.call<{ user_id: string }>('POST', '/auth/register', {
+    body: { username, password, email: `${username}@load.example.com` },
+  });
+  if (registered.status !== 201)
+    throw new Error(`register ${username}: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return login(client, username, password, registered.body.user_id);
+}
+
+export async function login(client: ApiClient, username: string, password: string, id?: string): Promise<LoadUser> {
+  const token = await client.call<{ access_token: string }>('POST', '/auth/token', { body: { username, password } });
+  if (token.status !== 200) throw new Error(`token ${username}: ${token.status}`);
+  const subject =
+    id ?? (JSON.parse(Buffer.from(token.body.access_token.split('.')[1]!, 'base64url').toString()).sub as string);
+  return {
+    id: subject,
+    username,
+    token: token.body.access_token,
+    headers: { authorization: `Bearer ${token.body.access_token}` },
+  };
+}

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import * as hdr from 'hdr-histogram-js';
+import type { Consumer } from 'kafkajs';
+import WebSocket from 'ws';
+import { getKafka } from '@chat4all/shared/clients/kafka.js';
+import type { StatusEvent } from '@chat4all/shared/messages/model.js';
+import type { LoadUser } from './client.js';
+
+const WS_URL = process.env.WS_URL ?? 'ws://127.0.0.1:3001';
+
+/** A recipient that stays connected and acknowledges every message at once (→ DELIVERED). */
+export class AckingRecipient {
+  readonly frames = new Map<string, number>();
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as { type: string; message_id?: string };
+      if (frame.type !== 'new_message' || !frame.message_id) return;
+      this.frames.set(frame.message_id, (this.frames.get(frame.message_id) ?? 0) + 1);
+      socket.send(JSON.stringify({ type: 'ack', message_id: frame.message_id }));
+    });
+  }
+
+  static connect(user: LoadUser): Promise<AckingRecipient> {
+    const socket = new WebSocket(`${WS_URL}?token=${encodeURIComponent(user.token)}`);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new AckingRecipient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get duplicates(): number {
+    let extra = 0;
+    for (const count of this.frames.values()) extra += count - 1;
+    return extra;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * Follows `status-updates` from now on and records, per tracked message, the time from the client's
+ * send to its DELIVERED event: the end-to-end latency, measured from the status events themselves.
+ */
+export class DeliveryTracker {
+  readonly sentAt = new Map<string, number>();
+  readonly deliveredAt = new Map<string, number>();
+  readonly failed = new Map<string, string>();
+  readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  private consumer: Consumer | undefined;
+
+  async start(): Promise<void> {
+    const admin = getKafka().admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets('status-updates');
+    await admin.disconnect();
+    this.consumer = getKafka().consumer({ groupId: `load-tracker-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: 'status-updates', fromBeginning: false });
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const event = JSON.parse(message.value!.toString()) as StatusEvent;
+        const sent = this.sentAt.get(event.message_id);
+        if (sent === undefined) return;
+        if (event.status === 'DELIVERED' && !this.deliveredAt.has(event.message_id)) {
+          const at = Date.parse(event.at);
+          this.deliveredAt.set(event.message_id, at);
+          this.histogram.recordValue(Math.max(1, at - sent));
+        } else if (event.status === 'FAILED') {
+          this.failed.set(event.message_id, event.reason ?? 'failed');
+        }
+      },
+    });
+    for (const end of ends) this.consumer.seek({ topic: 'status-updates', partition: end.partition, offset: end.high });
+  }
+
+  /** Waits until every tracked message is DELIVERED or FAILED, or `timeoutMs` passes. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && this.deliveredAt.size + this.failed.size < this.sentAt.size) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  get lost(): number {
+    return this.sentAt.size - this.deliveredAt.size - this.failed.size;
+  }
+
+  /** Delivered messages per second, from the first send to the last delivery. */
+  get deliveredPerSecond(): number {
+    if (this.deliveredAt.size === 0) return 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    for (const sent of this.sentAt.values()) first = Math.min(first, sent);
+    for (const delivered of this.deliveredAt.values()) last = Math.max(last, delivered);
+    return this.deliveredAt.size / Math.max(0.001, (last - first) / 1000);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
