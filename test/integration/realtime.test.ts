@@ -122,3 +122,52 @@ describe('realtime over WebSocket', { timeout: 120_000 }, () => {
     assert.deepEqual([...new Set(received)], sent);
   });
 });
+
+describe('realtime attachments', { timeout: 60_000 }, () => {
+  it('gives new_message the file’s metadata and a fresh download URL that works', async () => {
+    const [owner, reader] = [await newPerson('file_from'), await newPerson('file_to')];
+    const conversationId = `it-rt-file-${crypto.randomUUID()}`;
+    const bytes = crypto.randomBytes(2048);
+    assert.equal((await send(owner, conversationId, reader, 'a file follows')).status, 202);
+    const declared = await request<{ file_id: string; upload: { url: string; headers: Record<string, string> } }>(
+      'POST',
+      '/v1/files',
+      {
+        headers: owner.headers,
+        body: {
+          conversation_id: conversationId,
+          filename: 'photo.png',
+          content_type: 'image/png',
+          size_bytes: bytes.length,
+          checksum_sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+        },
+      },
+    );
+    assert.equal(declared.status, 201, JSON.stringify(declared.body));
+    const put = await fetch(declared.body.upload.url, {
+      method: 'PUT',
+      headers: declared.body.upload.headers,
+      body: bytes,
+    });
+    assert.equal(put.status, 200);
+    assert.equal(
+      (await request('POST', `/v1/files/${declared.body.file_id}/complete`, { headers: owner.headers, body: {} }))
+        .status,
+      200,
+    );
+
+    const socket = await connect(reader);
+    const sent = await request<{ message_id: string }>('POST', '/v1/messages', {
+      headers: owner.headers,
+      body: { conversation_id: conversationId, recipient_id: reader.id, file_id: declared.body.file_id },
+    });
+    assert.equal(sent.status, 202);
+    const { frame } = await socket.waitFor(isNew(sent.body.message_id));
+    const file = frame.file as { file_id: string; filename: string; size_bytes: number; download_url: string };
+    assert.equal(file.file_id, declared.body.file_id);
+    assert.equal(file.filename, 'photo.png');
+    assert.equal(file.size_bytes, bytes.length);
+    const downloaded = Buffer.from(await (await fetch(file.download_url)).arrayBuffer());
+    assert.ok(downloaded.equals(bytes), 'the pushed download URL serves the uploaded bytes');
+  });
+});

@@ -1,4 +1,5 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { withFiles } from '../files/service.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { OutboundMessage, StatusEvent } from '../messages/model.js';
@@ -29,6 +30,17 @@ export const toPush = (message: OutboundMessage): NewMessagePush => ({
   ...(message.file_id ? { file: { file_id: message.file_id } } : {}),
   created_at: message.created_at,
 });
+
+/**
+ * An attachment gets its metadata and a fresh download URL at push time (the inbox keeps only the
+ * file id: a URL stored there would have expired by the time a reconnecting client replays it).
+ */
+async function withFreshFile(db: CassandraClient, push: NewMessagePush): Promise<NewMessagePush> {
+  const fileId = (push.file as { file_id?: string } | undefined)?.file_id;
+  if (!fileId) return push;
+  const [enriched] = await withFiles(db, [{ file_id: fileId, conversation_id: push.conversation_id }]);
+  return { ...push, file: enriched && 'file' in enriched ? enriched.file : null };
+}
 
 const isYoung = (connection: Connection): boolean =>
   Date.now() - connection.connectedAt.getTime() < CONNECTING_GRACE_MS;
@@ -77,7 +89,7 @@ async function notifyUser(
       await pushToUser(db, userId, record.update);
     } else if ('kind' in record && record.kind === 'replay') {
       for (const push of await pendingInbox(db, userId)) {
-        const result = await postToConnection(record.connection_id, push);
+        const result = await postToConnection(record.connection_id, await withFreshFile(db, push));
         if (result === 'gone') {
           const connection = (await connectionsOf(db, userId)).find((c) => c.connectionId === record.connection_id);
           if (connection && isYoung(connection)) throw new ConnectionNotReadyError(record.connection_id); // retried by the bridge
@@ -88,7 +100,7 @@ async function notifyUser(
     } else {
       const push = toPush(record as OutboundMessage);
       await putInbox(db, userId, push);
-      const devices = await pushToUser(db, userId, push);
+      const devices = await pushToUser(db, userId, await withFreshFile(db, push));
       logger.info(
         { function: 'realtimeNotify', correlation_id: correlationId, message_id: push.message_id, devices },
         'pushed',
