@@ -4,6 +4,7 @@
  */
 import { API, isApiUp, startApi } from './api.js';
 import { startBridge } from './bridge/process.js';
+import { startEmulators } from './emulators/process.js';
 import { log, up } from './stack/commands.js';
 
 if (await isApiUp()) {
@@ -15,6 +16,8 @@ log('start', 'checking the stack (starts what is not running)');
 await up();
 log('start', 'building functions and starting serverless-offline');
 const api = await startApi('inherit');
+log('start', 'starting the provider emulators (WhatsApp Cloud API :4010, Instagram Messaging API :4011)');
+const emulators = await startEmulators('inherit');
 log('start', 'starting the Kafka event-source bridge (router, status, connectors)');
 const bridge = await startBridge('inherit');
 
@@ -32,11 +35,13 @@ Ctrl-C stops the API; npm run stack:down stops the services.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     bridge.kill('SIGTERM');
+    emulators?.kill('SIGTERM');
     api.kill('SIGTERM');
   });
 }
 api.on('exit', (code) => {
   bridge.kill('SIGTERM');
+  emulators?.kill('SIGTERM');
   process.exit(code ?? 0);
 });
 bridge.on('exit', (code) => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isApiUp, startApi } from '../infra/api.js';
 import { runningBridges, startBridge } from '../infra/bridge/process.js';
+import { startEmulators } from '../infra/emulators/process.js';
 import { log, up } from '../infra/stack/commands.js';
 import { ROOT, STACK_DIR } from '../infra/stack/paths.js';
 
@@ -32,12 +33,15 @@ const onlyUnit = process.argv.includes('--unit');
 let status = runTests('unit tests', testFiles('test/unit'));
 let api: ChildProcess | undefined;
 let bridge: ChildProcess | undefined;
+let emulators: ChildProcess | undefined;
 
 if (status === 0 && !onlyUnit) {
   const bridgesBefore = runningBridges();
   try {
     log('test', 'making sure the stack is up');
     await up();
+    // The provider emulators (WhatsApp, Instagram) the connectors call and whose webhooks the tests await.
+    emulators = await startEmulators(fs.openSync(path.join(STACK_DIR, 'emulators-test.log'), 'w'));
     if (!(await isApiUp())) {
       const apiLog = path.join(STACK_DIR, 'api-test.log');
       log('test', `starting serverless-offline (log: ${path.relative(ROOT, apiLog)})`);
@@ -48,7 +52,9 @@ if (status === 0 && !onlyUnit) {
       bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
       process.env.CHAT4ALL_BRIDGE_LOG = bridgeLog;
     }
-    status = runTests('integration tests', testFiles('test/integration'));
+    // The log scan reads what every other test made the API and the bridge write: it goes last.
+    const lastly = (file: string) => (file.endsWith('log-scan.test.ts') ? 1 : 0);
+    status = runTests('integration tests', testFiles('test/integration').sort((a, b) => lastly(a) - lastly(b)));
     // Tests that stop services or kill processes run last, so nothing else runs beside a fault.
     if (status === 0) status = runTests('disruptive tests', testFiles('test/disruptive'));
   } catch (error) {
@@ -56,6 +62,7 @@ if (status === 0 && !onlyUnit) {
     status = 1;
   } finally {
     bridge?.kill('SIGTERM');
+    emulators?.kill('SIGTERM');
     // Bridges that tests started in place of one they killed (see bridge-resume.test.ts).
     for (const pid of runningBridges()) if (!bridgesBefore.includes(pid)) process.kill(pid, 'SIGTERM');
     api?.kill('SIGTERM');

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
 import { buildEvent } from './event.js';
 import { FunctionError, type Invoker } from './invoker.js';
 import { bridgeMetrics } from './metrics.js';
@@ -23,6 +24,9 @@ export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
   Math.round(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+/** The longest a paused partition waits for a function that asked to be invoked later (e.g. a long Retry-After). */
+const MAX_RETRY_LATER_MS = 60_000;
 
 /** The correlation ids a chunk carries (each log line names the messages it is about). */
 const correlationIds = (chunk: KafkaMessage[]): string[] => [
@@ -52,6 +56,7 @@ export interface ConsumerDeps {
 export class TriggerConsumer {
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly trigger: KafkaTrigger,
@@ -83,15 +88,25 @@ export class TriggerConsumer {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
     await this.consumer.disconnect();
   }
 
-  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async handleBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+    pause,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     for (let start = 0; start < batch.messages.length; start += this.trigger.batchSize) {
       if (!isRunning() || isStale()) return; // rebalanced away: the new owner resumes from the committed offset
       const chunk = batch.messages.slice(start, start + this.trigger.batchSize);
       const delivered = await this.invokeWithRetries(topic, partition, chunk, heartbeat, isRunning);
+      if (delivered instanceof RetryLaterError)
+        return this.retryLater(topic, partition, chunk[0]!.offset, delivered, pause);
       if (!delivered) return;
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
@@ -100,17 +115,45 @@ export class TriggerConsumer {
     }
   }
 
-  /** True once the chunk was invoked successfully or dead-lettered; false when the consumer is stopping. */
+  /**
+   * The function asked to be invoked later (RetryLaterError: a connector whose circuit is open). Not a failure, and
+   * no reason to hold the other partitions, which kafkajs fetches together with this one: the partition is paused,
+   * rewound to the chunk, and resumed after the delay; the chunk then comes again, with what arrived meanwhile.
+   */
+  private retryLater(
+    topic: string,
+    partition: number,
+    offset: string,
+    error: RetryLaterError,
+    pause: () => () => void,
+  ) {
+    const resume = pause();
+    this.consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(
+      () => {
+        this.resumeTimers.delete(timer);
+        resume();
+      },
+      Math.min(error.delayMs, MAX_RETRY_LATER_MS),
+    );
+    this.resumeTimers.add(timer);
+  }
+
+  /**
+   * True once the chunk was invoked successfully or dead-lettered; false when the consumer is stopping; the
+   * RetryLaterError when the function asked to be invoked later.
+   */
   private async invokeWithRetries(
     topic: string,
     partition: number,
     chunk: KafkaMessage[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<boolean> {
+  ): Promise<boolean | RetryLaterError> {
     const event = buildEvent(this.deps.brokers, topic, partition, chunk);
     const context = { function: this.trigger.name, topic, partition, from: chunk[0]!.offset, records: chunk.length };
-    for (let attempt = 1; ; attempt++) {
+    // Only function errors count toward the dead-letter topic (not an unreachable Lambda endpoint).
+    for (let attempt = 1, failures = 0; ; attempt++) {
       const labels = { function: this.trigger.name };
       const started = performance.now();
       try {
@@ -122,15 +165,20 @@ export class TriggerConsumer {
         return true;
       } catch (error) {
         bridgeMetrics.invocations.inc({ ...labels, outcome: 'error' });
+        if (error instanceof RetryLaterError) {
+          this.deps.log.info({ ...context, retry_in_ms: error.delayMs, reason: error.message }, 'invoke later');
+          return error;
+        }
         const isFunctionError = error instanceof FunctionError;
-        if (isFunctionError && attempt >= this.retry.maxAttempts) {
+        if (isFunctionError) failures++;
+        if (isFunctionError && failures >= this.retry.maxAttempts) {
           await this.deadLetter(topic, partition, chunk, (error as Error).message);
           bridgeMetrics.deadLetters.inc({ ...labels, topic: deadLetterTopic(topic) }, chunk.length);
           this.deps.log.error({ ...context, attempt, err: (error as Error).message }, 'dead-lettered after retries');
           return true;
         }
         bridgeMetrics.retries.inc(labels);
-        const delay = backoffMs(attempt, this.retry);
+        const delay = backoffMs(isFunctionError ? failures : attempt, this.retry);
         this.deps.log.warn({ ...context, attempt, retry_in_ms: delay, err: (error as Error).message }, 'invoke failed');
         await sleep(delay);
         if (!isRunning()) return false;

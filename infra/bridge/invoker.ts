@@ -1,4 +1,15 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { parseRetryLater } from '@chat4all/shared/kafka/retry-later.js';
+
+/** The errorMessage of a Lambda error payload ({errorMessage, errorType, ...}), or the payload itself. */
+const errorMessage = (payload: string): string => {
+  try {
+    const message = (JSON.parse(payload) as { errorMessage?: unknown }).errorMessage;
+    return typeof message === 'string' ? message : payload;
+  } catch {
+    return payload;
+  }
+};
 
 /** The function ran and failed (its error is the record's problem): counts toward dead-lettering. */
 export class FunctionError extends Error {
@@ -44,6 +55,8 @@ export class Invoker {
     }
     if (response.FunctionError) {
       const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+      const retryLater = parseRetryLater(errorMessage(payload));
+      if (retryLater) throw retryLater; // the function asked to be invoked again later: not a failure
       throw new FunctionError(functionName, payload.slice(0, 500) || response.FunctionError);
     }
   }

@@ -6,7 +6,9 @@ import { before, describe, it } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
+import { config } from '@chat4all/shared/config.js';
 import { uuidv7 } from '@chat4all/shared/ids.js';
+import { signBody } from '@chat4all/shared/webhooks/signature.js';
 import { ROOT } from '../../infra/stack/paths.js';
 import { eventually, request, type JsonResponse } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
@@ -137,6 +139,9 @@ async function call<T = Json>(operationId: string, expected: number, options: Ca
       validate(response.body),
       `${label}: body matches the spec: ${describeErrors(validate)}\n${JSON.stringify(response.body)}`,
     );
+  } else if (answer.content?.['text/plain']) {
+    // The webhook handshakes answer hub.challenge as text (the helper parsed the numeric challenge as JSON).
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/, `${label}: text`);
   } else {
     assert.deepEqual(response.body, {}, `${label}: no body`);
   }
@@ -730,6 +735,60 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
       page.body.messages.some((m) => m.file),
       'the history carries the file',
     );
+  });
+
+  it('links, lists and unlinks channel identities; webhooks verify the handshake and X-Hub-Signature-256', async () => {
+    const identity = `whatsapp:+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
+    const linked = await call<{ identity: string }>('linkIdentity', 201, {
+      headers: users.a.headers,
+      body: { identity },
+    });
+    assert.equal(linked.body.identity, identity);
+    await call('linkIdentity', 200, { headers: users.a.headers, body: { identity } });
+    await call('linkIdentity', 409, { headers: users.b.headers, body: { identity } });
+    await call('linkIdentity', 400, { headers: users.a.headers, body: { identity: 'user_b' }, bodyMatchesSpec: false });
+    await call('linkIdentity', 400, { headers: users.a.headers, body: { identity, extra: 1 }, bodyMatchesSpec: false });
+    await call('linkIdentity', 401, { headers: garbageToken, body: { identity } });
+    await call('linkIdentity', 413, { headers: users.a.headers, body: tooLarge });
+    await call('linkIdentity', 415, { headers: { ...users.a.headers, 'Content-Type': 'text/plain' }, body: 'x' });
+    const listed = await call<{ identities: { identity: string }[] }>('listIdentities', 200, {
+      headers: users.a.headers,
+    });
+    assert.ok(listed.body.identities.some((entry) => entry.identity === identity));
+    await call('listIdentities', 401, { headers: garbageToken });
+    await call('unlinkIdentity', 204, { headers: users.a.headers, query: { identity } });
+    await call('unlinkIdentity', 404, { headers: users.a.headers, query: { identity } });
+    await call('unlinkIdentity', 400, { headers: users.a.headers, query: { identity: 'nobody' } });
+    await call('unlinkIdentity', 401, { headers: garbageToken, query: { identity } });
+
+    for (const [channel, object] of [
+      ['Whatsapp', 'whatsapp_business_account'],
+      ['Instagram', 'instagram'],
+    ] as const) {
+      const settings = config.channels[channel === 'Whatsapp' ? 'whatsapp' : 'instagram'];
+      const handshake = { 'hub.mode': 'subscribe', 'hub.challenge': '1158201444' };
+      const verified = await call(`verify${channel}Webhook`, 200, {
+        query: { ...handshake, 'hub.verify_token': settings.verifyToken },
+      });
+      assert.equal(verified.body, 1158201444 as unknown);
+      await call(`verify${channel}Webhook`, 403, { query: { ...handshake, 'hub.verify_token': 'wrong' } });
+      await call(`verify${channel}Webhook`, 400, { query: { 'hub.verify_token': settings.verifyToken } });
+
+      const body = JSON.stringify({ object, entry: [] });
+      const signed = (text: string) => ({ 'X-Hub-Signature-256': signBody(text, settings.appSecret) });
+      await call(`receive${channel}Webhook`, 200, { body, headers: signed(body) });
+      await call(`receive${channel}Webhook`, 401, { body, headers: { 'X-Hub-Signature-256': signBody(body, 'x') } });
+      await call(`receive${channel}Webhook`, 401, { body });
+      const notJson = '{"object":';
+      await call(`receive${channel}Webhook`, 400, { body: notJson, headers: signed(notJson) });
+      const other = JSON.stringify({ object: 'page', entry: [] });
+      await call(`receive${channel}Webhook`, 400, { body: other, headers: signed(other) });
+      await call(`receive${channel}Webhook`, 415, {
+        body,
+        headers: { ...signed(body), 'Content-Type': 'text/plain' },
+      });
+      await call(`receive${channel}Webhook`, 413, { body: tooLarge, headers: signed(tooLarge) });
+    }
   });
 
   it('exercised every operation’s success path and, where one exists, an error path', () => {

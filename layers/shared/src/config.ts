@@ -22,6 +22,12 @@ const positiveInt = (name: string, fallback: number): number => {
   return value;
 };
 
+const nonNegative = (name: string, fallback: number): number => {
+  const value = Number(env(name, String(fallback)));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0`);
+  return value;
+};
+
 export const config = {
   kafka: {
     brokers: list('KAFKA_BROKERS', '127.0.0.1:9092'),
@@ -109,6 +115,14 @@ export const config = {
       /** Records of one partition sent at once (different conversations; one conversation stays in order). */
       concurrency: positiveInt('CONNECTOR_CONCURRENCY', 8),
     },
+  },
+  /**
+   * Per-user limit of POST /v1/messages (in each function instance's memory): a token bucket of
+   * SEND_RATE_LIMIT_PER_SECOND a second (0 turns it off) and SEND_RATE_LIMIT_BURST at once; past it, 429.
+   */
+  sendRateLimit: {
+    perSecond: nonNegative('SEND_RATE_LIMIT_PER_SECOND', 200),
+    burst: positiveInt('SEND_RATE_LIMIT_BURST', 400),
   },
   pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
   logLevel: env('LOG_LEVEL', 'info'),

@@ -1,5 +1,6 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { listMembers } from '../conversations/repository.js';
+import { linkedRecipient } from '../identities/service.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import { logger } from '../logger.js';
@@ -38,6 +39,9 @@ async function destinations(db: CassandraClient, message: AcceptedMessage, heade
     value: { ...message, to } satisfies OutboundMessage,
     headers,
   });
+  // A channel address someone linked (POST /v1/users/identities) reaches that Chat4All user in the app.
+  const linkedUserId = await linkedRecipient(db, message);
+  if (linkedUserId) return { topic: CHANNEL_TOPICS.chat4all, records: [outbound(linkedUserId, linkedUserId)] };
   if (message.channel === 'whatsapp')
     return { topic, records: [outbound(message.recipient!.slice('whatsapp:'.length), message.conversation_id)] };
   if (message.channel === 'instagram')

@@ -1,0 +1,360 @@
+import type { Logger } from 'pino';
+import type { ChannelDefinition, Media, ProviderFailure } from '../channels/types.js';
+import { config } from '../config.js';
+import type { DecodedRecord } from '../kafka/event.js';
+import type { OutgoingRecord } from '../kafka/producer.js';
+import { RetryLaterError } from '../kafka/retry-later.js';
+import type { MessageStatus, OutboundMessage, StatusEvent } from '../messages/model.js';
+import { counter, gauge, histogram, secondsSince } from '../metrics/registry.js';
+import { BREAKER_GAUGE, CircuitBreaker } from './circuit-breaker.js';
+import { DLQ_HEADERS, deadLetter } from './dead-letter.js';
+import type { SendStore } from './repository.js';
+import { parseRetryAfter, retryDelay } from './retry.js';
+import { RateLimiter } from './token-bucket.js';
+
+export const STATUS_TOPIC = 'status-updates';
+
+export type ConnectorSettings = typeof config.channels.connector;
+
+/** What lives as long as the process (a Lambda sandbox, a serverless-offline worker): one per channel. */
+export interface ConnectorRuntime {
+  breaker: CircuitBreaker;
+  limiter: RateLimiter;
+  /** Messages this process already announced as PENDING (so a waiting record does not add a status row per retry). */
+  announcedPending: Set<string>;
+}
+
+export function createRuntime(
+  channel: ChannelDefinition,
+  settings: ConnectorSettings,
+  now: () => number = Date.now,
+): ConnectorRuntime {
+  const state = gauge('circuit_breaker_state', 'Circuit breaker per channel: 0 closed, 1 half-open, 2 open', [
+    'channel',
+  ]);
+  state.set({ channel: channel.channel }, 0);
+  return {
+    breaker: new CircuitBreaker({
+      failureThreshold: settings.breakerFailureThreshold,
+      openMs: settings.breakerOpenMs,
+      now,
+      onStateChange: (next) => state.set({ channel: channel.channel }, BREAKER_GAUGE[next]),
+    }),
+    limiter: new RateLimiter(channel.ratePerSecond, { now }),
+    announcedPending: new Set(),
+  };
+}
+
+export interface ConnectorDeps {
+  store: SendStore;
+  publish: (byTopic: Record<string, OutgoingRecord[]>) => Promise<void>;
+  /** The presigned link of an attached file, or undefined when it is not available. */
+  media: (fileId: string) => Promise<Media | undefined>;
+  runtime: ConnectorRuntime;
+  settings: ConnectorSettings;
+  log: Logger;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+  /** When the invocation must hand back (records not sent by then wait for the next invocation). */
+  deadline?: number;
+}
+
+export interface ConnectorResult {
+  sent: number;
+  duplicates: number;
+  failed: number;
+  waiting: number;
+  invalid: number;
+}
+
+type Outcome =
+  | { kind: 'sent'; providerMessageId: string; at: Date }
+  | { kind: 'failed'; reason: string; permanent: boolean }
+  | { kind: 'waiting'; delayMs: number; reason: string };
+
+interface Answer {
+  status: number;
+  body: unknown;
+  retryAfterMs: number | undefined;
+  networkError?: string;
+}
+
+const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const isOutboundMessage = (value: unknown): value is OutboundMessage => {
+  const message = value as Partial<OutboundMessage> | null;
+  return (
+    typeof message?.message_id === 'string' &&
+    typeof message.conversation_id === 'string' &&
+    typeof message.to === 'string' &&
+    message.to.length > 0 &&
+    (typeof message.content === 'string' || typeof message.file_id === 'string')
+  );
+};
+
+type Valid = DecodedRecord<unknown> & { value: OutboundMessage };
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function forEachLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Sends the records of one connector invocation to the provider, once each:
+ * - a message already sent (a redelivered record) is not sent again, its SENT is re-announced;
+ * - each call is rate-limited per sending account (token bucket), has a deadline, and is retried on transient
+ *   failures and rate limits with exponential backoff and full jitter, never sooner than Retry-After;
+ * - while the channel's circuit is open nothing is sent or dropped: the waiting records' messages are announced
+ *   PENDING and the invocation ends with a RetryLaterError, so the bridge (or Lambda) invokes the batch again;
+ * - a permanent refusal, or retries exhausted, dead-letters the record with the reason and marks it FAILED;
+ * - success records the provider's id (for webhooks) and announces SENT with it.
+ * Records of one conversation (one key) are sent in order; different conversations go concurrently.
+ */
+export async function runConnector(
+  channel: ChannelDefinition,
+  records: DecodedRecord<unknown>[],
+  deps: ConnectorDeps,
+): Promise<ConnectorResult> {
+  const now = deps.now ?? Date.now;
+  const { runtime, settings } = deps;
+  const functionName = `connector-${channel.channel}`;
+  const result: ConnectorResult = { sent: 0, duplicates: 0, failed: 0, waiting: 0, invalid: 0 };
+  const statuses: OutgoingRecord[] = [];
+  const deadLetters: Record<string, OutgoingRecord[]> = {};
+  const deadLettered: { messageId: string; reason: string; at: Date }[] = [];
+  const waiting: { record: Valid; delayMs: number; reason: string }[] = [];
+
+  const status = (record: Valid, value: MessageStatus, extra: Partial<StatusEvent> = {}, at = new Date(now())) => {
+    statuses.push({
+      key: record.value.message_id,
+      value: {
+        message_id: record.value.message_id,
+        conversation_id: record.value.conversation_id,
+        status: value,
+        at: at.toISOString(),
+        source: functionName,
+        ...extra,
+      } satisfies StatusEvent,
+      headers: record.headers.correlation_id ? { correlation_id: record.headers.correlation_id } : {},
+    });
+  };
+  const toDeadLetter = (record: DecodedRecord<unknown>, reason: string, extra: Record<string, string> = {}) => {
+    const letter = deadLetter(record, reason, functionName, extra, new Date(now()));
+    (deadLetters[letter.topic] ??= []).push(letter.record);
+  };
+
+  // Parse, then drop what was already done.
+  const valid: Valid[] = [];
+  for (const record of records) {
+    if (isOutboundMessage(record.value)) valid.push(record as Valid);
+    else {
+      result.invalid += 1;
+      toDeadLetter(record, 'not an outbound message');
+    }
+  }
+  const done = await deps.store.findSends([...new Set(valid.map((record) => record.value.message_id))]);
+  const seen = new Set<string>();
+  const fresh = valid.filter((record) => {
+    const id = record.value.message_id;
+    const previous = done.get(id);
+    const replayed = record.headers[DLQ_HEADERS.replayedFrom] !== undefined;
+    if (seen.has(id) || previous?.state === 'SENT' || (previous?.state === 'DEAD_LETTERED' && !replayed)) {
+      result.duplicates += 1;
+      if (previous?.state === 'SENT' && !seen.has(id))
+        status(record, 'SENT', { provider_message_id: previous.providerMessageId ?? undefined }, previous.at);
+      seen.add(id);
+      return false;
+    }
+    seen.add(id);
+    return true;
+  });
+
+  // Send, one lane per conversation.
+  const lanes = new Map<string, Valid[]>();
+  for (const record of fresh) {
+    const key = record.key ?? record.value.conversation_id;
+    const lane = lanes.get(key);
+    if (lane) lane.push(record);
+    else lanes.set(key, [record]);
+  }
+  await forEachLimit([...lanes.values()], settings.concurrency, async (lane) => {
+    for (let index = 0; index < lane.length; index++) {
+      const record = lane[index]!;
+      const outcome = await deliver(channel, record.value, deps);
+      if (outcome.kind === 'waiting') {
+        for (const rest of lane.slice(index))
+          waiting.push({ record: rest, delayMs: outcome.delayMs, reason: outcome.reason });
+        return;
+      }
+      if (outcome.kind === 'sent') {
+        await persist(() =>
+          deps.store.recordSent(
+            {
+              messageId: record.value.message_id,
+              conversationId: record.value.conversation_id,
+              identity: record.value.recipient ?? `${channel.channel}:${record.value.to}`,
+              providerMessageId: outcome.providerMessageId,
+              at: outcome.at,
+            },
+            channel.channel,
+          ),
+        );
+        result.sent += 1;
+        status(record, 'SENT', { provider_message_id: outcome.providerMessageId }, outcome.at);
+      } else {
+        result.failed += 1;
+        toDeadLetter(record, outcome.reason, { dlq_permanent: String(outcome.permanent) });
+        status(record, 'FAILED', { reason: outcome.reason });
+        deps.log.warn(
+          {
+            function: functionName,
+            message_id: record.value.message_id,
+            correlation_id: record.headers.correlation_id,
+            reason: outcome.reason,
+          },
+          'dead-lettered',
+        );
+        deadLettered.push({ messageId: record.value.message_id, reason: outcome.reason, at: new Date(now()) });
+      }
+    }
+  });
+
+  for (const { record } of waiting) {
+    result.waiting += 1;
+    if (runtime.announcedPending.has(record.value.message_id)) continue;
+    if (runtime.announcedPending.size > 10_000) runtime.announcedPending.clear();
+    runtime.announcedPending.add(record.value.message_id);
+    status(record, 'PENDING', { reason: waiting[0]!.reason });
+  }
+
+  await deps.publish({ [STATUS_TOPIC]: statuses, ...deadLetters });
+  await Promise.all(
+    deadLettered.map((letter) =>
+      deps.store.recordDeadLettered(letter.messageId, channel.channel, letter.reason, letter.at),
+    ),
+  );
+  const sentTotal = counter('messages_sent_total', 'Messages handed to a channel', ['channel', 'status']);
+  if (result.sent > 0) sentTotal.inc({ channel: channel.channel, status: 'sent' }, result.sent);
+  if (result.failed > 0) sentTotal.inc({ channel: channel.channel, status: 'failed' }, result.failed);
+
+  if (waiting.length > 0) {
+    const delayMs = Math.max(50, Math.min(...waiting.map((entry) => entry.delayMs)));
+    deps.log.info(
+      {
+        function: functionName,
+        ...result,
+        retry_in_ms: delayMs,
+        reason: waiting[0]!.reason,
+        correlation_ids: waiting.map(({ record }) => record.headers.correlation_id).filter(Boolean),
+      },
+      'records wait',
+    );
+    throw new RetryLaterError(delayMs, `${waiting.length} record(s) wait: ${waiting[0]!.reason}`);
+  }
+  return result;
+}
+
+/** A write that must not be lost once the provider accepted a message: retried briefly before giving up. */
+async function persist(write: () => Promise<void>, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleepFor(100 * attempt);
+    }
+  }
+}
+
+/** One message to the provider, with retries; never throws for a provider's failure. */
+async function deliver(channel: ChannelDefinition, message: OutboundMessage, deps: ConnectorDeps): Promise<Outcome> {
+  const now = deps.now ?? Date.now;
+  const { breaker, limiter } = deps.runtime;
+  const { settings } = deps;
+  const deadline = deps.deadline ?? Number.POSITIVE_INFINITY;
+  let media: Media | undefined;
+  if (message.file_id) {
+    media = await deps.media(message.file_id);
+    if (!media) return { kind: 'failed', reason: `file ${message.file_id} is not available`, permanent: true };
+  }
+  const request = channel.request(message, media);
+  let last: ProviderFailure | undefined;
+  for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+    if (!breaker.tryAcquire())
+      return { kind: 'waiting', delayMs: breaker.retryInMs(), reason: `the ${channel.channel} circuit is open` };
+    await limiter.take(channel.account);
+    const answer = await call(channel, request, deps);
+    if (answer.status >= 200 && answer.status < 300) {
+      breaker.onSuccess();
+      const providerMessageId = channel.providerMessageId(answer.body);
+      if (providerMessageId) return { kind: 'sent', providerMessageId, at: new Date(now()) };
+      // Accepted without an id: sending again could deliver it twice, so it is not retried.
+      return { kind: 'failed', reason: `${channel.channel} accepted the message without an id`, permanent: true };
+    }
+    last = answer.networkError
+      ? { kind: 'transient', reason: `${channel.channel}: ${answer.networkError}` }
+      : channel.classify(answer.status, answer.body);
+    if (last.kind === 'transient') breaker.onFailure();
+    else breaker.onSuccess(); // it answered: the provider is up, whatever it thinks of this message
+    if (last.kind === 'permanent') return { kind: 'failed', reason: last.reason, permanent: true };
+    if (attempt === settings.maxAttempts) break;
+    counter('connector_retries_total', 'Provider calls retried', ['channel']).inc({ channel: channel.channel });
+    const delay = retryDelay(
+      attempt,
+      { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+      answer.retryAfterMs,
+      deps.random,
+    );
+    // Not worth holding the invocation for: the record waits for the next one (the attempt count starts again).
+    if (now() + delay >= deadline) return { kind: 'waiting', delayMs: delay, reason: last.reason };
+    await (deps.sleep ?? sleepFor)(delay);
+  }
+  return {
+    kind: 'failed',
+    reason: `retries exhausted after ${settings.maxAttempts} attempts: ${last?.reason ?? 'unknown'}`,
+    permanent: false,
+  };
+}
+
+async function call(
+  channel: ChannelDefinition,
+  request: ReturnType<ChannelDefinition['request']>,
+  deps: ConnectorDeps,
+): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const response = await (deps.fetch ?? fetch)(request.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...request.headers },
+      body: JSON.stringify(request.body),
+      signal: AbortSignal.timeout(deps.settings.requestTimeoutMs),
+    });
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = { raw: text.slice(0, 200) };
+    }
+    return { status: response.status, body, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
+  } catch (error) {
+    const { name, message, cause } = error as Error & { cause?: { code?: string } };
+    const detail =
+      name === 'TimeoutError' || name === 'AbortError'
+        ? `no answer within ${deps.settings.requestTimeoutMs} ms`
+        : `${message}${cause?.code ? ` (${cause.code})` : ''}`;
+    return { status: 0, body: null, retryAfterMs: undefined, networkError: detail };
+  } finally {
+    histogram('connector_api_duration_seconds', 'Provider API call duration', ['channel']).observe(
+      { channel: channel.channel },
+      secondsSince(started),
+    );
+  }
+}

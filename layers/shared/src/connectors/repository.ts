@@ -1,0 +1,141 @@
+import type { CassandraClient } from '../clients/cassandra.js';
+
+/** What a connector already did with a message (outbound_sends), so a redelivered record is not sent twice. */
+export interface SendRecord {
+  state: 'SENT' | 'DEAD_LETTERED';
+  providerMessageId: string | null;
+  reason: string | null;
+  at: Date;
+}
+
+/** A provider message id and the message it stands for (provider_messages). */
+export interface ProviderMessage {
+  providerMessageId: string;
+  channel: string;
+  direction: 'outbound' | 'inbound';
+  messageId: string;
+  conversationId: string;
+  identity: string | null;
+  published: boolean;
+}
+
+/** What connectors need from the database; tests give an in-memory one. */
+export interface SendStore {
+  findSends(messageIds: string[]): Promise<Map<string, SendRecord>>;
+  recordSent(
+    sent: { messageId: string; conversationId: string; identity: string; providerMessageId: string; at: Date },
+    channel: string,
+  ): Promise<void>;
+  recordDeadLettered(messageId: string, channel: string, reason: string, at: Date): Promise<void>;
+}
+
+export function cassandraSendStore(db: CassandraClient): SendStore {
+  return {
+    async findSends(messageIds) {
+      if (messageIds.length === 0) return new Map();
+      const result = await db.execute(
+        'SELECT message_id, state, provider_message_id, reason, at FROM outbound_sends WHERE message_id IN ?',
+        [messageIds],
+      );
+      return new Map(
+        result.rows.map((row) => [
+          row.get('message_id') as string,
+          {
+            state: row.get('state'),
+            providerMessageId: row.get('provider_message_id'),
+            reason: row.get('reason'),
+            at: row.get('at'),
+          },
+        ]),
+      );
+    },
+
+    /** The mapping first: once outbound_sends says SENT, a webhook can already resolve the provider's id. */
+    async recordSent(sent, channel) {
+      await db.batch(
+        [
+          {
+            query:
+              'INSERT INTO provider_messages (provider_message_id, channel, direction, message_id, conversation_id, identity, published, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              sent.providerMessageId,
+              channel,
+              'outbound',
+              sent.messageId,
+              sent.conversationId,
+              sent.identity,
+              true,
+              sent.at,
+            ],
+          },
+          {
+            query:
+              'INSERT INTO outbound_sends (message_id, channel, state, provider_message_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+            params: [sent.messageId, channel, 'SENT', sent.providerMessageId, null, sent.at],
+          },
+        ],
+        { prepare: true, logged: true },
+      );
+    },
+
+    async recordDeadLettered(messageId, channel, reason, at) {
+      await db.execute(
+        'INSERT INTO outbound_sends (message_id, channel, state, provider_message_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+        [messageId, channel, 'DEAD_LETTERED', null, reason, at],
+      );
+    },
+  };
+}
+
+const toProviderMessage = (row: { get(name: string): unknown }): ProviderMessage => ({
+  providerMessageId: row.get('provider_message_id') as string,
+  channel: row.get('channel') as string,
+  direction: row.get('direction') as ProviderMessage['direction'],
+  messageId: row.get('message_id') as string,
+  conversationId: row.get('conversation_id') as string,
+  identity: (row.get('identity') as string | null) ?? null,
+  published: Boolean(row.get('published')),
+});
+
+export async function findProviderMessage(
+  db: CassandraClient,
+  providerMessageId: string,
+): Promise<ProviderMessage | undefined> {
+  const row = (
+    await db.execute('SELECT * FROM provider_messages WHERE provider_message_id = ?', [providerMessageId])
+  ).first();
+  return row ? toProviderMessage(row) : undefined;
+}
+
+/**
+ * Claims an inbound provider message id for a new message (lightweight transaction): `claimed` when this call
+ * took it, else the message it already stands for (a redelivered webhook).
+ */
+export async function claimInbound(
+  db: CassandraClient,
+  claim: Omit<ProviderMessage, 'direction' | 'published'>,
+): Promise<{ claimed: true } | { claimed: false; existing: ProviderMessage }> {
+  const result = await db.execute(
+    'INSERT INTO provider_messages (provider_message_id, channel, direction, message_id, conversation_id, identity, published, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS',
+    [
+      claim.providerMessageId,
+      claim.channel,
+      'inbound',
+      claim.messageId,
+      claim.conversationId,
+      claim.identity,
+      false,
+      new Date(),
+    ],
+  );
+  if (result.wasApplied()) return { claimed: true };
+  return { claimed: false, existing: toProviderMessage(result.first()) };
+}
+
+export async function markInboundPublished(db: CassandraClient, providerMessageIds: string[]): Promise<void> {
+  await Promise.all(
+    providerMessageIds.map((id) =>
+      db.execute('UPDATE provider_messages SET published = true WHERE provider_message_id = ?', [id]),
+    ),
+  );
+}

@@ -1,0 +1,39 @@
+import type { Faults, Received, WebhookPlan, WebhookSettings } from '../../infra/emulators/common.js';
+import { EMULATORS } from '../../infra/emulators/process.js';
+
+/** The control API of a provider emulator (infra/emulators): faults, what it received, webhooks, inbound messages. */
+export function emulator(channel: keyof typeof EMULATORS) {
+  const base = `${EMULATORS[channel]}/_control`;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok)
+      throw new Error(`${channel} emulator ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  return {
+    setFaults: (faults: Faults) => call<Faults>('PUT', '/faults', faults),
+    clearFaults: () => call<Faults>('DELETE', '/faults'),
+    received: async (to?: string) =>
+      (await call<{ received: Received[] }>('GET', `/received${to ? `?to=${encodeURIComponent(to)}` : ''}`)).received,
+    webhooks: () => call<WebhookSettings>('GET', '/webhooks'),
+    setWebhooks: (settings: Partial<WebhookSettings> & { recipients?: Record<string, WebhookPlan> }) =>
+      call<WebhookSettings>('PUT', '/webhooks', settings),
+    stats: () =>
+      call<{ calls: { total: number; byStatus: Record<string, number> }; received: number }>('GET', '/stats'),
+    /** A person sends our account a message; resolves once the webhook was delivered (its HTTP status inside). */
+    inbound: (body: Record<string, unknown>) =>
+      call<{ id: string; webhook_status: number; sender_id?: string }>('POST', '/inbound', body),
+  };
+}
+
+/** The text messages the emulator accepted with this body text (WhatsApp text.body / Instagram message.text). */
+export const textsOf = (received: Received[]): string[] =>
+  received.map((entry) => {
+    const payload = entry.payload as { text?: { body?: string }; message?: { text?: string } };
+    return payload.text?.body ?? payload.message?.text ?? '';
+  });
