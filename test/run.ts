@@ -52,9 +52,16 @@ if (status === 0 && !onlyUnit) {
       bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
       process.env.CHAT4ALL_BRIDGE_LOG = bridgeLog;
     }
-    // The log scan reads what every other test made the API and the bridge write: it goes last.
-    const lastly = (file: string) => (file.endsWith('log-scan.test.ts') ? 1 : 0);
-    status = runTests('integration tests', testFiles('test/integration').sort((a, b) => lastly(a) - lastly(b)));
+    // The log scan reads what every other test made the API and the bridge write, so it runs after them, on its own
+    // (node --test sorts the files it is given), and even when one of them failed.
+    const isLogScan = (file: string) => file.endsWith('log-scan.test.ts');
+    const integration = testFiles('test/integration');
+    status = runTests(
+      'integration tests',
+      integration.filter((file) => !isLogScan(file)),
+    );
+    const scanned = runTests('log scan', integration.filter(isLogScan));
+    status ||= scanned;
     // Tests that stop services or kill processes run last, so nothing else runs beside a fault.
     if (status === 0) status = runTests('disruptive tests', testFiles('test/disruptive'));
   } catch (error) {

@@ -1,4 +1,5 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { config } from '@chat4all/shared/config.js';
 import { CONVERSATION_ID } from '@chat4all/shared/conversations/service.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
 import { apiHandler } from '@chat4all/shared/http/api-handler.js';
@@ -7,6 +8,7 @@ import { optionalString, rejectUnknownFields, requireMatch, requireObject } from
 import { sendMessage } from '@chat4all/shared/messages/send.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';
 import { headerValue, type CorrelatedEvent } from '@chat4all/shared/middleware/correlation-id.js';
+import { rateLimit } from '@chat4all/shared/middleware/rate-limit.js';
 
 const FIELDS = ['conversation_id', 'recipient_id', 'content', 'file_id', 'sender_id', 'type'] as const;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -39,5 +41,16 @@ export const handler = apiHandler<AuthenticatedEvent & CorrelatedEvent>(
     });
     return json(202, receipt);
   },
-  { jsonBody: true, use: [authenticate()] },
+  {
+    jsonBody: true,
+    use: [
+      authenticate(),
+      // Per user, in this instance's memory; every attempt counts (429 rate_limited with Retry-After past it).
+      rateLimit({
+        ratePerSecond: config.sendRateLimit.perSecond,
+        burst: config.sendRateLimit.burst,
+        key: (event) => (event as AuthenticatedEvent).auth?.userId,
+      }),
+    ],
+  },
 );

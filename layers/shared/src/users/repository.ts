@@ -75,6 +75,7 @@ export async function findUserById(db: CassandraClient, userId: string): Promise
 }
 
 export async function findUserByUsername(db: CassandraClient, username: string): Promise<User | undefined> {
+  if (key(username) === '') return undefined; // no such user, and Cassandra refuses an empty key
   const row = (
     await db.execute('SELECT user_id FROM users_by_username WHERE username_key = ?', [key(username)])
   ).first();
