@@ -4,13 +4,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { loadFunctions } from './functions.js';
 import { ROOT } from './stack/paths.js';
 
 // CommonJS dependencies (kafkajs, cassandra-driver) call require() on Node built-ins.
-const REQUIRE_SHIM =
+export const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** The esbuild options of every function bundle: these (everything bundled) and the deploy's (infra/deploy/package.ts). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  tsconfig: path.join(ROOT, 'tsconfig.json'),
+  logLevel: 'warning',
+} satisfies BuildOptions;
 
 export async function buildFunctions({ quiet = false } = {}): Promise<Record<string, number>> {
   const functions = loadFunctions();
@@ -20,16 +33,8 @@ export async function buildFunctions({ quiet = false } = {}): Promise<Record<str
       await build({
         entryPoints: [path.join(ROOT, fn.source)],
         outfile: path.join(ROOT, fn.bundle),
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        minify: true,
-        sourcemap: 'linked',
-        legalComments: 'none',
+        ...BUNDLE_OPTIONS,
         banner: { js: REQUIRE_SHIM },
-        tsconfig: path.join(ROOT, 'tsconfig.json'),
-        logLevel: 'warning',
       });
       sizes[fn.name] = fs.statSync(path.join(ROOT, fn.bundle)).size;
     }),

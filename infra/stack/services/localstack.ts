@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { dockerEngineAnswers } from '../compose.js';
 import { ROOT, serviceDir } from '../paths.js';
 import { isPortOpen, startDetached } from '../processes.js';
 import type { Service } from '../service.js';
@@ -11,6 +12,8 @@ import type { Service } from '../service.js';
 const PORT = 4566;
 const READINESS_BUCKET = 'chat4all-readiness';
 const LOCK = path.join(ROOT, 'infra/stack/localstack/requirements.lock');
+/** Chat4All's LocalStack plugin (infra/stack/localstack/plugin): the no-docker Lambda executor, Kafka event sources. */
+const PLUGIN_DIR = path.join(ROOT, 'infra/stack/localstack/plugin');
 
 const dir = (...parts: string[]): string => serviceDir('localstack', ...parts);
 const python = (): string => dir('venv', 'bin', 'python');
@@ -44,6 +47,35 @@ function hostPython(): string {
   throw new Error('Python 3.12+ with venv not found: install it (or set CHAT4ALL_PYTHON to its python3)');
 }
 
+/** Installs (again, when its files changed) the plugin into the virtualenv; LocalStack loads it when it starts. */
+function installPlugin(log: (line: string) => void): void {
+  const hash = crypto.createHash('sha256');
+  for (const file of fs
+    .readdirSync(PLUGIN_DIR)
+    .filter((name) => name.endsWith('.py'))
+    .sort())
+    hash.update(file).update(fs.readFileSync(path.join(PLUGIN_DIR, file)));
+  const marker = dir('venv', `.plugin-${hash.digest('hex').slice(0, 16)}`);
+  if (fs.existsSync(marker)) return;
+  log('installing the Chat4All LocalStack plugin (no-docker Lambda executor, self-managed Kafka event sources)');
+  execFileSync(python(), [path.join(PLUGIN_DIR, 'install.py')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  for (const old of fs.readdirSync(dir('venv')).filter((name) => name.startsWith('.plugin-')))
+    fs.rmSync(dir('venv', old));
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
+
+/**
+ * Lambda settings of the deploy target (npm run deploy:local). LocalStack runs function code only in Docker
+ * containers; without a Docker engine its default executor leaves every function `Failed` (it downloads its
+ * runtime-init binary from GitHub and pulls images on CreateFunction), and a failed function cannot even be
+ * deleted. The plugin's `no-docker` executor keeps the control plane whole (functions `Active`, updatable,
+ * deletable; an invocation answers an error that says why). With Docker, Lambda containers share the host
+ * network, so the 127.0.0.1 addresses of the functions' environment reach Kafka, Cassandra and LocalStack.
+ */
+export function lambdaEnvironment(docker = dockerEngineAnswers()): Record<string, string> {
+  return docker ? { LAMBDA_DOCKER_NETWORK: 'host' } : { LAMBDA_RUNTIME_EXECUTOR: 'no-docker' };
+}
+
 export function localstackService(log: (line: string) => void): Service {
   return {
     name: 'localstack',
@@ -54,7 +86,7 @@ export function localstackService(log: (line: string) => void): Service {
     async install() {
       const hash = crypto.createHash('sha256').update(fs.readFileSync(LOCK)).digest('hex').slice(0, 16);
       const marker = dir('venv', `.installed-${hash}`);
-      if (fs.existsSync(marker)) return;
+      if (fs.existsSync(marker)) return installPlugin(log);
       log('installing LocalStack (localstack-core, pinned) into a project-local virtualenv');
       fs.rmSync(dir('venv'), { recursive: true, force: true });
       execFileSync(hostPython(), ['-m', 'venv', dir('venv')], { stdio: 'inherit' });
@@ -66,6 +98,7 @@ export function localstackService(log: (line: string) => void): Service {
         },
       );
       fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+      installPlugin(log);
     },
 
     async start() {
@@ -80,6 +113,9 @@ export function localstackService(log: (line: string) => void): Service {
           DNS_ADDRESS: '0',
           SKIP_SSL_CERT_DOWNLOAD: '1',
           DISABLE_EVENTS: '1',
+          // The WebSocket API of a deploy (AWS::ApiGatewayV2::*) is a LocalStack Pro feature: skipped, not an error.
+          CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: '1',
+          ...lambdaEnvironment(),
         },
       });
     },
