@@ -9,7 +9,11 @@ export function getS3(): S3Client {
     region: config.s3.region,
     endpoint: config.s3.endpoint,
     forcePathStyle: config.s3.forcePathStyle,
-    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
+    // In a Lambda the role's temporary credentials (with their session token) come from the default
+    // chain; the static pair is LocalStack's development one.
+    ...(process.env.AWS_SESSION_TOKEN
+      ? {}
+      : { credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey } }),
     maxAttempts: 2,
   });
   return s3;
