@@ -62,7 +62,8 @@ async function authorizeKnownConversation(
   if (recipient?.kind === 'user' && !UUID_PATTERN.test(recipient.ref)) return undefined; // a username: resolve it first
   const recipientId = recipient?.kind === 'user' ? recipient.ref.toLowerCase() : undefined;
   const conversationId =
-    request.conversationId ?? (recipient ? privateConversationId(request.senderId, recipientId ?? formatRecipient(recipient)) : undefined);
+    request.conversationId ??
+    (recipient ? privateConversationId(request.senderId, recipientId ?? formatRecipient(recipient)) : undefined);
   if (!conversationId) return undefined;
   const otherMember = recipientId !== undefined && recipientId !== request.senderId;
   const [conversation, senderMember, recipientMember] = await Promise.all([
