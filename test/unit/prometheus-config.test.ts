@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
@@ -48,7 +49,7 @@ describe('Prometheus configuration', () => {
   });
 
   it('evaluates the lag alert as expected on synthetic series (promtool test rules)', () => {
-    const dir = fs.mkdtempSync(path.join(ROOT, '.stack', 'promtool-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat4all-promtool-'));
     const testFile = path.join(dir, 'lag.test.yml');
     fs.writeFileSync(
       testFile,
