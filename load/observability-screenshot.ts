@@ -63,7 +63,11 @@ if (!process.argv.includes('--no-load')) {
   await new Promise((resolve) => setTimeout(resolve, 15_000));
 }
 
+const ready = await fetch(`${PROMETHEUS_URL}/-/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+if (!ready?.ok) throw new Error(`Prometheus is not ready at ${PROMETHEUS_URL}`);
 fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
+// Chromium exits 0 even when the page failed to load: only a new file proves the screenshot.
+const shot = path.join(os.tmpdir(), `prometheus-${process.pid}.png`);
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
 try {
   execFileSync(
@@ -81,7 +85,7 @@ try {
       `--user-data-dir=${profile}`,
       '--window-size=1400,800',
       '--virtual-time-budget=10000',
-      `--screenshot=${OUTPUT}`,
+      `--screenshot=${shot}`,
       graphUrl(),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
@@ -89,5 +93,8 @@ try {
 } finally {
   fs.rmSync(profile, { recursive: true, force: true });
 }
+if (!fs.existsSync(shot)) throw new Error('Chromium wrote no screenshot');
+fs.copyFileSync(shot, OUTPUT);
+fs.rmSync(shot);
 console.log(`wrote ${path.relative(ROOT, OUTPUT)}`);
 process.exit(0);

@@ -63,6 +63,9 @@ export class TriggerConsumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.retry = deps.retry ?? DEFAULT_RETRY;
+    // Counters start at zero, so rate() and increase() answer 0 instead of nothing before the first event.
+    bridgeMetrics.retries.inc({ function: trigger.name }, 0);
+    bridgeMetrics.deadLetters.inc({ function: trigger.name, topic: deadLetterTopic(trigger.topic) }, 0);
     this.consumer = deps.kafka.consumer({
       groupId: trigger.groupId,
       maxWaitTimeInMs: Math.max(10, trigger.maximumBatchingWindowMs),
