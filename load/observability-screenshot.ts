@@ -21,10 +21,12 @@ function flag(name: string, fallback: number): number {
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
+const EXPR = '{__name__=~"chat4all:messages_(accepted|delivered):rate1m"}';
+
 /** Prometheus's graph page with one graph of both series over the last 15 minutes. */
 export function graphUrl(base = PROMETHEUS_URL): string {
   const params = new URLSearchParams({
-    'g0.expr': '{__name__=~"chat4all:messages_(accepted|delivered):rate1m"}',
+    'g0.expr': EXPR,
     'g0.tab': '0',
     'g0.stacked': '0',
     'g0.show_exemplars': '0',
@@ -63,8 +65,26 @@ if (!process.argv.includes('--no-load')) {
   await new Promise((resolve) => setTimeout(resolve, 15_000));
 }
 
-const ready = await fetch(`${PROMETHEUS_URL}/-/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-if (!ready?.ok) throw new Error(`Prometheus is not ready at ${PROMETHEUS_URL}`);
+/** Both lines must have something to show: each series above zero for at least a minute of the last 15. */
+async function checkSeries(): Promise<void> {
+  const end = Math.floor(Date.now() / 1000);
+  const params = new URLSearchParams({ query: EXPR, start: String(end - 900), end: String(end), step: '15' });
+  const response = await fetch(`${PROMETHEUS_URL}/api/v1/query_range?${params}`, {
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: Error) => {
+    throw new Error(`Prometheus does not answer at ${PROMETHEUS_URL}: ${error.message}`);
+  });
+  const body = (await response.json()) as {
+    data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+  };
+  for (const name of ['chat4all:messages_accepted:rate1m', 'chat4all:messages_delivered:rate1m']) {
+    const series = body.data.result.find((r) => r.metric.__name__ === name);
+    const busy = series?.values.filter(([, value]) => Number(value) > 0).length ?? 0;
+    if (busy < 4) throw new Error(`${name} is above zero for ${busy} of the last 60 steps: nothing to show`);
+  }
+}
+
+await checkSeries();
 fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
 // Chromium exits 0 even when the page failed to load: only a new file proves the screenshot.
 const shot = path.join(os.tmpdir(), `prometheus-${process.pid}.png`);
