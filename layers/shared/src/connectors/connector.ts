@@ -33,6 +33,8 @@ export function createRuntime(
     'channel',
   ]);
   state.set({ channel: channel.channel }, 0);
+  // Starts at zero, so the retries panel and rate() answer 0 rather than nothing before the first retry.
+  counter('connector_retries_total', 'Provider calls retried', ['channel']).inc({ channel: channel.channel }, 0);
   return {
     breaker: new CircuitBreaker({
       failureThreshold: settings.breakerFailureThreshold,
