@@ -1,17 +1,10 @@
+import type cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../clients/cassandra.js';
 import type { AcceptedMessage, MessageStatus } from './model.js';
 import { statusStatements, type BatchStatement } from './status.js';
 
-export interface StoredMessage {
-  message_id: string;
-  conversation_id: string;
-  sender_id: string;
-  recipient: string | null;
-  channel: string;
-  content: string | null;
-  file_id: string | null;
-  created_at: string;
-  status: MessageStatus;
+/** A message with its whole life: what history shows, plus every status time and the failure. */
+export interface StoredMessage extends HistoryMessage {
   accepted_at: string | null;
   pending_at: string | null;
   sent_at: string | null;
@@ -24,7 +17,32 @@ export interface StoredMessage {
   correlation_id: string | null;
 }
 
+export interface HistoryMessage {
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  recipient: string | null;
+  channel: string;
+  content: string | null;
+  file_id: string | null;
+  created_at: string;
+  status: MessageStatus;
+}
+
 const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
+
+/** The fields both tables share, from a row of either. */
+const historyFields = (row: cassandra.types.Row, conversationId: string): HistoryMessage => ({
+  message_id: row.get('message_id'),
+  conversation_id: conversationId,
+  sender_id: row.get('sender_id')?.toString(),
+  recipient: row.get('recipient'),
+  channel: row.get('channel'),
+  content: row.get('content'),
+  file_id: row.get('file_id'),
+  created_at: iso(row.get('created_at'))!,
+  status: row.get('status'),
+});
 
 /** Rows for a message accepted by the router: both tables plus the ACCEPTED status. */
 export function acceptedStatements(message: AcceptedMessage, correlationId: string | undefined): BatchStatement[] {
@@ -78,15 +96,7 @@ export async function findMessage(db: CassandraClient, messageId: string): Promi
   const row = (await db.execute('SELECT * FROM messages_by_id WHERE message_id = ?', [messageId])).first();
   if (!row || !row.get('conversation_id')) return undefined;
   return {
-    message_id: row.get('message_id'),
-    conversation_id: row.get('conversation_id'),
-    sender_id: row.get('sender_id')?.toString(),
-    recipient: row.get('recipient'),
-    channel: row.get('channel'),
-    content: row.get('content'),
-    file_id: row.get('file_id'),
-    created_at: iso(row.get('created_at'))!,
-    status: row.get('status'),
+    ...historyFields(row, row.get('conversation_id')),
     accepted_at: iso(row.get('accepted_at')),
     pending_at: iso(row.get('pending_at')),
     sent_at: iso(row.get('sent_at')),
@@ -97,18 +107,6 @@ export async function findMessage(db: CassandraClient, messageId: string): Promi
     provider_message_id: row.get('provider_message_id'),
     correlation_id: row.get('correlation_id'),
   };
-}
-
-export interface HistoryMessage {
-  message_id: string;
-  conversation_id: string;
-  sender_id: string;
-  recipient: string | null;
-  channel: string;
-  content: string | null;
-  file_id: string | null;
-  created_at: string;
-  status: MessageStatus;
 }
 
 /** Oldest first, strictly after `afterId` when given; `limit` rows at most. */
@@ -127,15 +125,5 @@ export async function listHistory(
         conversationId,
         limit,
       ]);
-  return result.rows.map((row) => ({
-    message_id: row.get('message_id'),
-    conversation_id: conversationId,
-    sender_id: row.get('sender_id')?.toString(),
-    recipient: row.get('recipient'),
-    channel: row.get('channel'),
-    content: row.get('content'),
-    file_id: row.get('file_id'),
-    created_at: iso(row.get('created_at'))!,
-    status: row.get('status'),
-  }));
+  return result.rows.map((row) => historyFields(row, conversationId));
 }
