@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { buildFunctions } from './build.js';
-import { isPortOpen, waitUntil } from './stack/processes.js';
-import { ROOT } from './stack/paths.js';
+import { isPortOpen, isProcessOf, readPid, waitUntil } from './stack/processes.js';
+import { ROOT, serviceDir } from './stack/paths.js';
 
 export const API = {
   http: 'http://127.0.0.1:8080',
@@ -21,26 +22,40 @@ const OFFLINE_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/** The serverless-offline process started by startApi, while it runs (its pid file is .stack/api/api.pid). */
+export function runningApiPid(): number | undefined {
+  const pid = readPid('api');
+  return pid !== undefined && isProcessOf(pid, 'osls') ? pid : undefined;
+}
+
 /**
  * Builds the bundles and starts serverless-offline (HTTP 8080, WebSocket 3001, Lambda Invoke 3002),
  * resolving once /health answers. Its output goes to `stdio` (inherit in npm start, a log file in tests).
  */
-export async function startApi(stdio: 'inherit' | number = 'inherit'): Promise<ChildProcess> {
-  await buildFunctions({ quiet: stdio !== 'inherit' });
+export async function startApi(
+  stdio: 'inherit' | number = 'inherit',
+  { detached = false, build = true }: { detached?: boolean; build?: boolean } = {},
+): Promise<ChildProcess> {
+  if (build) await buildFunctions({ quiet: stdio !== 'inherit' });
   const child = spawn(path.join(ROOT, 'node_modules/.bin/osls'), ['offline', 'start', '--stage', 'local'], {
     cwd: ROOT,
     env: { ...process.env, ...OFFLINE_ENV },
     stdio: ['ignore', stdio, stdio],
+    detached,
   });
+  if (detached) child.unref();
+  fs.mkdirSync(serviceDir('api'), { recursive: true });
+  fs.writeFileSync(serviceDir('api', 'api.pid'), `${child.pid}\n`);
   let exited = false;
   child.once('exit', () => (exited = true));
   await waitUntil(
     'serverless-offline',
     async () => {
-      const response = await fetch(`${API.http}/health`, { signal: AbortSignal.timeout(5000) });
+      // Generous: a process restarted under load meets every client's retry at once before it answers this.
+      const response = await fetch(`${API.http}/health`, { signal: AbortSignal.timeout(20_000) });
       return response.status === 200 || response.status === 503;
     },
-    { timeoutMs: 90_000, intervalMs: 500, isDead: () => exited },
+    { timeoutMs: 120_000, intervalMs: 500, isDead: () => exited },
   );
   return child;
 }

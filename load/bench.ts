@@ -24,6 +24,8 @@ import { e2e } from './scenarios/e2e.js';
 import { javaBaseline } from './scenarios/java-baseline.js';
 import { openConversations, sendFixture } from './lib/fixtures.js';
 import { groupLag } from './lib/lag.js';
+import { cpuProfile, type CpuProfile } from './lib/cpu.js';
+import os from 'node:os';
 
 const quick = process.argv.includes('--quick');
 const ACCEPT_SLO = { p99Ms: 100 };
@@ -145,6 +147,22 @@ function coldStarts(sizes: Record<string, number>): Record<string, { cold_start_
   return out;
 }
 
+/** CPU milliseconds each component spent per delivered message. */
+function cpuPerMessage(profile: CpuProfile, delivered: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(profile.cpu_s).map(([name, seconds]) => [
+      name,
+      Math.round((seconds * 1000 * 10) / Math.max(1, delivered)) / 10,
+    ]),
+  );
+}
+
+const profileLine = (profile: CpuProfile): string =>
+  Object.entries(profile.share)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, share]) => `${name} ${Math.round(share * 100)} %`)
+    .join(', ') + ` of ${os.cpus().length} cores over ${profile.wall_s} s`;
+
 interface BenchRow {
   noop_ceiling_rps: number;
   accept_max_rps: number;
@@ -195,7 +213,10 @@ try {
 
   const e2eRate = Math.max(20, Math.min(1000, Math.round(acceptRun.rate * 0.8)));
   log(`(c) end to end at ${e2eRate}/s`);
-  const e2eRun = await e2e(client, { rate: e2eRate, durationS: quick ? 30 : 60 });
+  const { value: e2eRun, profile } = await cpuProfile(os.cpus().length, () =>
+    e2e(client, { rate: e2eRate, durationS: quick ? 30 : 60 }),
+  );
+  log(`(c) CPU by component: ${JSON.stringify(profile.share)}`);
 
   log('(d) java-baseline');
   const java = await javaBaseline(client, { durationS: quick ? 30 : 120 });
@@ -228,6 +249,10 @@ try {
       p99_ms: java.summary.p99_ms,
       errors: java.summary.errors,
     },
+    e2e_cpu_profile: {
+      ...profile,
+      cpu_ms_per_message: cpuPerMessage(profile, (e2eRun.extra as { delivered?: number }).delivered ?? 0),
+    },
     functions,
     duration_s: Math.round((Date.now() - started) / 1000),
   };
@@ -244,6 +269,7 @@ try {
       `| measure | value |\n|---|---|\n` +
       `| (a) no-op ceiling | ${ceiling} req/s |\n| (a') no-op with the metrics middleware | ${withMetrics} req/s: overhead ${Math.round(metricsOverhead * 1000) / 10} % of throughput |\n| (b) accept max (p99 ≤ 100 ms, 0 errors) | ${acceptRun.rate} msg/s = ${Math.round(report.accept_ratio_to_ceiling * 100)} % of (a), p99 ${report.accept_p99_ms} ms |\n` +
       `| (c) end to end | ${x.delivered_per_s} delivered/s offered ${e2eRate}/s, p50 ${x.e2e_p50_ms} ms, p99 ${x.e2e_p99_ms} ms, lost ${x.lost}, duplicates ${x.duplicates} |\n` +
+      `| (c') where the CPU went during (c) | ${profileLine(profile)} |\n` +
       `| (d) java-baseline | ${report.java_baseline.msgs_per_min} msg/min (Java: 753), p95 ${report.java_baseline.p95_ms} ms (Java: 2.39), p99 ${report.java_baseline.p99_ms} ms (Java: 4.85), errors ${report.java_baseline.errors} |\n\n` +
       `## Functions\n\n| function | init (cold start) ms | bundle KB |\n|---|---|---|\n` +
       Object.entries(functions)

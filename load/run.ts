@@ -3,7 +3,9 @@
  * Scenarios: warmup, java-baseline, spike, file-upload, soak, breakpoint, accept, e2e.
  * Runs against a running stack and API (npm start). Writes load/reports/<scenario>-latest.json and SVG charts.
  */
+import os from 'node:os';
 import { ApiClient } from './lib/client.js';
+import { cpuProfile } from './lib/cpu.js';
 import { LoadMetrics } from './lib/pushgateway.js';
 import { Recorder } from './lib/recorder.js';
 import { machine, timelineCharts, writeReport } from './lib/report.js';
@@ -43,13 +45,15 @@ const client = new ApiClient();
 const metrics = new LoadMetrics(name!);
 Recorder.observer = (ok, latencyMs) => metrics.record(ok, latencyMs === undefined ? undefined : latencyMs / 1000);
 try {
-  const outcome = await scenario(client, { rate: flag('rate'), durationS: flag('duration') });
-  const report = { machine: machine(), at: new Date().toISOString(), ...outcome };
+  const { value: outcome, profile } = await cpuProfile(os.cpus().length, () =>
+    scenario(client, { rate: flag('rate'), durationS: flag('duration') }),
+  );
+  const report = { machine: machine(), at: new Date().toISOString(), ...outcome, cpu: profile };
   writeReport(`${name}-latest.json`, `${JSON.stringify(report, null, 2)}\n`);
   const charts = timelineCharts(name!, outcome.timeline);
   writeReport(`${name}-rate.svg`, charts.rate);
   writeReport(`${name}-latency.svg`, charts.latency);
-  console.log(`\n${JSON.stringify({ summary: outcome.summary, ...outcome.extra }, null, 2)}`);
+  console.log(`\n${JSON.stringify({ summary: outcome.summary, ...outcome.extra, cpu_share: profile.share }, null, 2)}`);
 } finally {
   await metrics.stop();
   await client.close();

@@ -1,12 +1,13 @@
 /**
- * npm test: unit tests, then integration tests against the real stack and API. Starts the stack
- * (npm run stack:up), serverless-offline and the bridge when they are not running, and stops only
- * the API and bridge it started.
+ * npm test: unit tests, then integration tests against the real stack and API, then the disruptive tests and the
+ * fault suite (test/faults). Starts the stack (npm run stack:up), serverless-offline and the bridge when they are
+ * not running, and stops only the API and bridges it started.
+ * npm run test:faults (--faults): the fault suite alone.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isApiUp, startApi } from '../infra/api.js';
+import { isApiUp, runningApiPid, startApi } from '../infra/api.js';
 import { runningBridges, startBridge } from '../infra/bridge/process.js';
 import { startEmulators } from '../infra/emulators/process.js';
 import { log, up } from '../infra/stack/commands.js';
@@ -30,7 +31,8 @@ function runTests(kind: string, files: string[]): number {
 }
 
 const onlyUnit = process.argv.includes('--unit');
-let status = runTests('unit tests', testFiles('test/unit'));
+const onlyFaults = process.argv.includes('--faults');
+let status = onlyFaults ? 0 : runTests('unit tests', testFiles('test/unit'));
 let api: ChildProcess | undefined;
 let bridge: ChildProcess | undefined;
 let emulators: ChildProcess | undefined;
@@ -54,16 +56,20 @@ if (status === 0 && !onlyUnit) {
     }
     // The log scan reads what every other test made the API and the bridge write, so it runs after them, on its own
     // (node --test sorts the files it is given), and even when one of them failed.
-    const isLogScan = (file: string) => file.endsWith('log-scan.test.ts');
-    const integration = testFiles('test/integration');
-    status = runTests(
-      'integration tests',
-      integration.filter((file) => !isLogScan(file)),
-    );
-    const scanned = runTests('log scan', integration.filter(isLogScan));
-    status ||= scanned;
-    // Tests that stop services or kill processes run last, so nothing else runs beside a fault.
-    if (status === 0) status = runTests('disruptive tests', testFiles('test/disruptive'));
+    if (!onlyFaults) {
+      const isLogScan = (file: string) => file.endsWith('log-scan.test.ts');
+      const integration = testFiles('test/integration');
+      status = runTests(
+        'integration tests',
+        integration.filter((file) => !isLogScan(file)),
+      );
+      const scanned = runTests('log scan', integration.filter(isLogScan));
+      status ||= scanned;
+      // Tests that stop services or kill processes run last, so nothing else runs beside a fault.
+      if (status === 0) status = runTests('disruptive tests', testFiles('test/disruptive'));
+    }
+    // Steady load, one fault at a time, and an audit of every acknowledged message (load/reports/faults-latest.json).
+    if (status === 0) status = runTests('fault suite', testFiles('test/faults'));
   } catch (error) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;
@@ -73,6 +79,9 @@ if (status === 0 && !onlyUnit) {
     // Bridges that tests started in place of one they killed (see bridge-resume.test.ts).
     for (const pid of runningBridges()) if (!bridgesBefore.includes(pid)) process.kill(pid, 'SIGTERM');
     api?.kill('SIGTERM');
+    // The API the fault suite started in place of the one it killed (see test/faults/api-restart.test.ts).
+    const restartedApi = runningApiPid();
+    if (api && restartedApi !== undefined && restartedApi !== api.pid) process.kill(restartedApi, 'SIGTERM');
   }
 }
 process.exit(status);

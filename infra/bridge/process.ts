@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
 import { ROOT, STACK_DIR } from '../stack/paths.js';
-import { isAlive, waitUntil } from '../stack/processes.js';
+import { isProcessOf, waitUntil } from '../stack/processes.js';
 import { loadTriggers } from './triggers.js';
 
 const BRIDGE_DIR = path.join(STACK_DIR, 'bridge');
 
 export const bridgePidFile = (pid: number): string => path.join(BRIDGE_DIR, `${pid}.pid`);
 
-/** Pids of the bridge processes running now (from their pid files). */
+/** Pids of the bridge processes running now (from their pid files; stale ones are removed). */
 export function runningBridges(): number[] {
   if (!fs.existsSync(BRIDGE_DIR)) return [];
   return fs
@@ -18,7 +18,7 @@ export function runningBridges(): number[] {
     .filter((file) => file.endsWith('.pid'))
     .map((file) => Number.parseInt(file, 10))
     .filter((pid) => {
-      if (isAlive(pid)) return true;
+      if (isProcessOf(pid, 'infra/bridge/main.ts')) return true;
       fs.rmSync(bridgePidFile(pid), { force: true });
       return false;
     });

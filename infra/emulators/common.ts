@@ -57,7 +57,7 @@ export interface Delivery {
   at: string;
 }
 
-const MAX_LOG = 5000;
+const MAX_LOG = 50_000; // a fault run sends thousands per provider; the audit counts them all
 
 /** Meta's JSON: non-ASCII characters and `/` escaped, which is why signatures must be checked on the raw bytes. */
 export const metaJson = (value: unknown): string =>
@@ -143,10 +143,11 @@ export class Emulator {
   }
 
   /**
-   * POSTs a webhook signed with X-Hub-Signature-256, like Meta: delivered again (up to 6 times, backing off) while
-   * the endpoint does not answer 2xx.
+   * POSTs a webhook signed with X-Hub-Signature-256, like Meta: delivered again while the endpoint does not answer
+   * 2xx, backing off up to 10 s between tries (Meta keeps trying for days; 10 tries span about a minute here, longer
+   * than a restart of our API).
    */
-  async sendWebhook(kind: string, payload: unknown, { attempts = 6 }: { attempts?: number } = {}): Promise<number> {
+  async sendWebhook(kind: string, payload: unknown, { attempts = 10 }: { attempts?: number } = {}): Promise<number> {
     const body = metaJson(payload);
     let last: number | string = 'not sent';
     let tries = 0;
@@ -169,7 +170,7 @@ export class Emulator {
       } catch (error) {
         last = (error as Error).message;
       }
-      if (attempt < attempts) await sleep(500 * 2 ** (attempt - 1));
+      if (attempt < attempts) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
     }
     this.deliveries.push({
       url: this.options.webhookUrl,

@@ -33,6 +33,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is alive and its command line contains `marker`: a pid file outlives its process, and the kernel
+ * hands the pid to the next process (a Kafka broker, say), which must never be signalled in its place.
+ */
+export function isProcessOf(pid: number, marker: string): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all we can know
+  }
+}
+
 /** The pid of the service's process when it is alive, else undefined (and a stale pid file is removed). */
 export function runningPid(service: string): number | undefined {
   const pid = readPid(service);

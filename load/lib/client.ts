@@ -6,13 +6,18 @@ export const API_URL = process.env.API_URL ?? 'http://127.0.0.1:8080';
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   body: T;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A keep-alive connection pool to the API: the load generator must not be the bottleneck. */
 export class ApiClient {
   private readonly pool: Pool;
 
-  constructor(baseUrl = API_URL, connections = 128) {
+  constructor(
+    baseUrl = API_URL,
+    connections = 128,
+    private readonly timeoutMs = 30_000,
+  ) {
     this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
@@ -26,11 +31,11 @@ export class ApiClient {
       path,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
     });
     const text = await response.body.text();
-    return { status: response.statusCode, body: (text ? JSON.parse(text) : {}) as T };
+    return { status: response.statusCode, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
   }
 
   close(): Promise<void> {

@@ -8,24 +8,61 @@ import type { LoadUser } from './client.js';
 
 const WS_URL = process.env.WS_URL ?? 'ws://127.0.0.1:3001';
 
-/** A recipient that stays connected and acknowledges every message at once (→ DELIVERED). */
+/**
+ * A recipient that stays connected and acknowledges every message at once (→ DELIVERED). When the
+ * server drops the socket (for example a restarted API) it connects again, as a real client does,
+ * and the server replays what it missed.
+ */
 export class AckingRecipient {
   readonly frames = new Map<string, number>();
-  private constructor(private readonly socket: WebSocket) {
+  reconnects = 0;
+  private socket: WebSocket;
+  private closed = false;
+
+  private constructor(
+    private readonly user: LoadUser,
+    socket: WebSocket,
+  ) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  static async connect(user: LoadUser): Promise<AckingRecipient> {
+    return new AckingRecipient(user, await AckingRecipient.open(user));
+  }
+
+  private static open(user: LoadUser): Promise<WebSocket> {
+    const socket = new WebSocket(`${WS_URL}?token=${encodeURIComponent(user.token)}`);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(socket));
+      socket.once('error', reject);
+    });
+  }
+
+  private attach(socket: WebSocket): void {
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string; message_id?: string };
       if (frame.type !== 'new_message' || !frame.message_id) return;
       this.frames.set(frame.message_id, (this.frames.get(frame.message_id) ?? 0) + 1);
       socket.send(JSON.stringify({ type: 'ack', message_id: frame.message_id }));
     });
+    socket.on('error', () => undefined); // 'close' follows, and reconnects
+    socket.on('close', () => void this.reconnect());
   }
 
-  static connect(user: LoadUser): Promise<AckingRecipient> {
-    const socket = new WebSocket(`${WS_URL}?token=${encodeURIComponent(user.token)}`);
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new AckingRecipient(socket)));
-      socket.once('error', reject);
-    });
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** attempt)));
+      if (this.closed) return;
+      try {
+        this.socket = await AckingRecipient.open(this.user);
+        this.reconnects++;
+        this.attach(this.socket);
+        return;
+      } catch {
+        /* the server is still down: try again */
+      }
+    }
   }
 
   get duplicates(): number {
@@ -35,6 +72,7 @@ export class AckingRecipient {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }

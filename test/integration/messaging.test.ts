@@ -5,6 +5,7 @@ import { uuidv7 } from '@chat4all/shared/ids.js';
 import type { AcceptedMessage, OutboundMessage, StatusEvent } from '@chat4all/shared/messages/model.js';
 import { eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
+import { newPerson } from '../helpers/people.js';
 import { endOffsets, produce, readAfter } from '../helpers/kafka.js';
 
 type Users = Awaited<ReturnType<typeof devUsers>>;
@@ -138,6 +139,24 @@ describe('send and history', { timeout: 120_000 }, () => {
     await waitForHistory('b', conversationId, 2);
     const page = (await history('b', conversationId)).body;
     assert.deepEqual(page.messages.map((m) => m.content).sort(), ['once', 'racing']);
+  });
+
+  it('accepts concurrent first sends to someone new: the private conversation is created once, nobody gets 403', async () => {
+    const [sender, recipient] = await Promise.all([newPerson('race_from'), newPerson('race_to')]);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        request<Receipt>('POST', '/v1/messages', {
+          headers: sender.headers,
+          body: { recipient_id: i % 2 ? recipient.id : recipient.username, content: `race ${i}` },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      answers.map(() => 202),
+      JSON.stringify(answers.filter((answer) => answer.status !== 202).map((answer) => answer.body)),
+    );
+    assert.equal(new Set(answers.map((answer) => answer.body.conversation_id)).size, 1, 'one conversation');
   });
 
   it('refuses non-members with 403 and bad input with 4xx JSON', async () => {

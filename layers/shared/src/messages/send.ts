@@ -94,6 +94,7 @@ async function authorizeConversation(
     (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
   if (!conversationId) throw badRequest('conversation_id or recipient_id is required', 'missing_field');
 
+  let raced = false;
   if (!(await findConversation(db, conversationId))) {
     if (!recipient) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
     await createConversation(db, request.senderId, {
@@ -102,16 +103,39 @@ async function authorizeConversation(
       memberRefs: recipientUser ? [recipientUser.userId] : [],
       externalParticipant: recipientUser ? undefined : resolvedRecipient!,
     }).catch((error: { code?: string }) => {
-      if (error.code !== 'conversation_exists') throw error; // a concurrent first send created it
+      if (error.code !== 'conversation_exists') throw error;
+      raced = true; // a concurrent first send created it, and may still be writing its members
     });
   }
-  await requireMembership(db, conversationId, request.senderId);
+  // A private conversation named after its two parties has them as members from its creation on: not finding one
+  // means a concurrent first send is still writing them.
+  const mayBeBeingCreated = raced || request.conversationId === undefined;
+  const member = (userId: string) =>
+    mayBeBeingCreated
+      ? requireMembershipOnceWritten(db, conversationId, userId)
+      : requireMembership(db, conversationId, userId);
+  await member(request.senderId);
   if (recipientUser && recipientUser.userId !== request.senderId) {
-    await requireMembership(db, conversationId, recipientUser.userId).catch(() => {
+    await member(recipientUser.userId).catch(() => {
       throw forbidden('the recipient is not a member of this conversation', 'recipient_not_member');
     });
   }
   return { conversationId, resolvedRecipient };
+}
+
+/**
+ * requireMembership right after losing the race to create a conversation: the winner writes the conversation row
+ * first and its members just after, so a missing member is looked up again a few times before it counts as 403.
+ */
+async function requireMembershipOnceWritten(db: CassandraClient, conversationId: string, userId: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await requireMembership(db, conversationId, userId);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'not_a_member' || attempt >= 8) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt)); // 0.7 s in all: a loaded Cassandra's write
+    }
+  }
 }
 
 /** The Idempotency-Key row of this sender: the message it already stands for, if any. */

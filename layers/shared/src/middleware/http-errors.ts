@@ -1,5 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isDatabaseUnavailable } from '../errors/dependency.js';
 import { HttpError } from '../http/errors.js';
 import { json } from '../http/response.js';
 import { logger } from '../logger.js';
@@ -15,13 +16,6 @@ interface MiddyHttpError {
 
 const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
   typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
-
-/** Cassandra unreachable or overloaded: the client may retry, so 503 rather than 500. */
-const DATABASE_UNAVAILABLE = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
-const isDatabaseUnavailable = (error: unknown): boolean =>
-  error instanceof Error &&
-  (DATABASE_UNAVAILABLE.has(error.name) ||
-    (error.name === 'ResponseError' && /unavailable|timeout/i.test(error.message)));
 
 /** Middy's body parser answers 415 for malformed JSON too; a client is better served by 400 there. */
 function describeClientError(error: MiddyHttpError): [number, string, string] {
@@ -56,7 +50,7 @@ export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
       request.response = json(
         503,
         { error: 'the database is unavailable; retry shortly', code: 'database_unavailable' },
-        { 'Retry-After': '2' },
+        { 'Retry-After': '5' }, // a Cassandra restart takes tens of seconds: retries sooner only add load
       );
       return;
     }

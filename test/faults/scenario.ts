@@ -1,0 +1,95 @@
+import crypto from 'node:crypto';
+import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { ApiClient } from '../../load/lib/client.js';
+import { delay } from '../../infra/stack/processes.js';
+import { audit, countDuplicates, type Audit } from './audit.js';
+import { faultFixture } from './fixture.js';
+import { recordFaultResult, type FaultResult } from './report.js';
+import { SteadyTraffic } from './traffic.js';
+
+/** Messages per second of the steady load (FAULTS_RATE), spread over Chat4All, WhatsApp and Instagram recipients. */
+export const FAULTS_RATE = Number(process.env.FAULTS_RATE ?? 100);
+/** Seconds of steady load before the fault, and after the heal. */
+const STEADY_S = 10;
+/** How long the system gets to deliver everything after the load stopped. */
+const DRAIN_MS = 180_000;
+
+export interface FaultScenario {
+  name: string;
+  /** What breaks, for the report. */
+  fault: string;
+  /** Breaks something, heals it, and resolves once healed; the load runs throughout. */
+  inject: () => Promise<void>;
+}
+
+export interface FaultOutcome {
+  result: FaultResult;
+  audit: Audit;
+  traffic: SteadyTraffic;
+}
+
+/** Seconds from the heal until every message acknowledged before it had arrived (or FAILED). */
+function recoverySeconds(messages: { id: string; acceptedAt: number }[], audited: Audit, healedAt: number): number {
+  let last = healedAt;
+  for (const message of messages) {
+    if (message.acceptedAt > healedAt) continue;
+    const doneAt = audited.states.get(message.id)?.doneAt;
+    if (doneAt !== undefined && Number.isFinite(doneAt)) last = Math.max(last, doneAt);
+  }
+  return Math.round((last - healedAt) / 100) / 10;
+}
+
+/**
+ * Steady load → the fault → the heal → more load → drain → audit: every acknowledged message delivered, FAILED with
+ * a reason, or lost; duplicates counted at the providers and on the recipients' WebSockets. Records the result in
+ * load/reports/faults-latest.json and the README.
+ */
+export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOutcome> {
+  const client = new ApiClient();
+  const fixture = await faultFixture(client);
+  await client.close();
+  const traffic = new SteadyTraffic(fixture.targets, `${scenario.name} ${crypto.randomBytes(3).toString('hex')}`);
+  try {
+    traffic.start(FAULTS_RATE);
+    await delay(STEADY_S * 1000);
+    console.log(`# ${scenario.name}: ${scenario.fault}`);
+    await scenario.inject();
+    const healedAt = Date.now();
+    await delay(STEADY_S * 1000);
+    await traffic.stop();
+
+    const messages = [...traffic.accepted.values()];
+    const db = getCassandra();
+    let audited = await audit(db, messages);
+    const deadline = Date.now() + DRAIN_MS;
+    while (audited.lost > 0 && Date.now() < deadline) {
+      await delay(1000);
+      audited = await audit(db, messages);
+    }
+    const duplicates = await countDuplicates(fixture, messages);
+    const result: FaultResult = {
+      name: scenario.name,
+      fault: scenario.fault,
+      rate: FAULTS_RATE,
+      acknowledged: audited.acknowledged,
+      delivered: audited.delivered,
+      failed: audited.failed,
+      lost: audited.lost,
+      duplicates: duplicates.provider + duplicates.websocket,
+      duplicates_at_provider: duplicates.provider,
+      duplicates_on_websocket: duplicates.websocket,
+      recovery_s: recoverySeconds(messages, audited, healedAt),
+      answers: traffic.answers,
+      at: new Date().toISOString(),
+    };
+    recordFaultResult(result);
+    console.log(
+      `# ${JSON.stringify({ ...result, unfinished: audited.unfinished, failure_reasons: audited.failureReasons, gave_up: traffic.gaveUp, refused: traffic.refused })}`,
+    );
+    return { result, audit: audited, traffic };
+  } finally {
+    await traffic.stop();
+    fixture.close();
+    await getCassandra().shutdown();
+  }
+}
