@@ -14,8 +14,11 @@ export const API = {
 
 export const isApiUp = (): Promise<boolean> => isPortOpen(API.httpPort);
 
-// osls must not reach the network: no telemetry, no update or dashboard notifications.
+// osls must not reach the network: no telemetry, no update or dashboard notifications. Its own two lines per
+// invocation (route, then RequestId and Duration) cost the API's single thread about 5 % of its CPU under load and
+// say less than our access log: warnings and errors only (SLS_LOG_LEVEL=notice brings them back).
 const OFFLINE_ENV = {
+  SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL ?? 'warning',
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
   SLS_DEPRECATION_DISABLE: '*',

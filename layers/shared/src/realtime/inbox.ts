@@ -1,13 +1,19 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import type { NewMessagePush } from './protocol.js';
 
-/** A message for a user stays in the inbox until the user acknowledges it. */
-export async function putInbox(db: CassandraClient, userId: string, push: NewMessagePush): Promise<void> {
-  await db.execute('INSERT INTO inbox_by_user (user_id, message_id, payload) VALUES (?, ?, ?)', [
-    userId,
-    push.message_id,
-    JSON.stringify(push),
-  ]);
+/**
+ * Messages for a user stay in the inbox until the user acknowledges them. One user's messages share a partition, so
+ * they are written in one unlogged batch: a single write for Cassandra.
+ */
+export async function putInbox(db: CassandraClient, userId: string, pushes: NewMessagePush[]): Promise<void> {
+  if (pushes.length === 0) return;
+  await db.batch(
+    pushes.map((push) => ({
+      query: 'INSERT INTO inbox_by_user (user_id, message_id, payload) VALUES (?, ?, ?)',
+      params: [userId, push.message_id, JSON.stringify(push)],
+    })),
+    { prepare: true, logged: false },
+  );
 }
 
 /** What the user has not acknowledged yet, oldest first. */

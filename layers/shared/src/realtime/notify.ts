@@ -45,17 +45,34 @@ async function withFreshFile(db: CassandraClient, push: NewMessagePush): Promise
 const isYoung = (connection: Connection): boolean =>
   Date.now() - connection.connectedAt.getTime() < CONNECTING_GRACE_MS;
 
-/** Pushes a frame to every live connection of the user, pruning those that are gone; returns how many got it. */
-async function pushToUser(db: CassandraClient, userId: string, frame: unknown): Promise<number> {
-  const connections = await connectionsOf(db, userId);
-  const results = await Promise.all(
-    connections.map(async (connection) => {
-      const result = await postToConnection(connection.connectionId, frame);
-      if (result === 'gone' && !isYoung(connection)) await removeConnection(db, connection.connectionId, userId);
-      return result === 'sent';
-    }),
-  );
-  return results.filter(Boolean).length;
+/**
+ * The live connections of one user, looked up once per batch (not once per record), and the pushes to them; a
+ * connection that is gone is pruned, and skipped by the rest of the batch.
+ */
+function userConnections(db: CassandraClient, userId: string) {
+  let connections: Promise<Connection[]> | undefined;
+  return {
+    /** Looks the connections up again at the next push. */
+    refresh(): void {
+      connections = undefined;
+    },
+    /** Pushes a frame to every live connection; returns how many got it. */
+    async push(frame: unknown): Promise<number> {
+      connections ??= connectionsOf(db, userId);
+      const current = await connections;
+      const results = await Promise.all(
+        current.map(async (connection) => {
+          const result = await postToConnection(connection.connectionId, frame);
+          if (result === 'gone' && !isYoung(connection)) {
+            connections = Promise.resolve((await connections!).filter((c) => c !== connection));
+            await removeConnection(db, connection.connectionId, userId);
+          }
+          return result === 'sent';
+        }),
+      );
+      return results.filter(Boolean).length;
+    },
+  };
 }
 
 const sentEvent = (push: NewMessagePush, correlationId: string | undefined): OutgoingRecord => ({
@@ -84,11 +101,24 @@ async function notifyUser(
   notifications: Notification[],
 ): Promise<OutgoingRecord[]> {
   const sent: OutgoingRecord[] = [];
+  // Every new message is in the inbox before any is pushed: one write for the batch, and a client never hears of a
+  // message it could not get again by replay.
+  const isNewMessage = (record: NotificationRecord): record is OutboundMessage => !('kind' in record);
+  const newMessages = notifications
+    .map(({ value }) => value)
+    .filter(isNewMessage)
+    .map(toPush);
+  await putInbox(db, userId, newMessages);
+  /** New messages of this batch not pushed yet: a replay leaves them to their own record. */
+  const unpushed = new Set(newMessages.map((push) => push.message_id));
+  const devices = userConnections(db, userId);
   for (const { value: record, correlationId } of notifications) {
     if ('kind' in record && record.kind === 'status_update') {
-      await pushToUser(db, userId, record.update);
+      await devices.push(record.update);
     } else if ('kind' in record && record.kind === 'replay') {
+      devices.refresh(); // the replaying connection is new: the records after this one push to it too
       for (const push of await pendingInbox(db, userId)) {
+        if (unpushed.has(push.message_id)) continue;
         const result = await postToConnection(record.connection_id, await withFreshFile(db, push));
         if (result === 'gone') {
           const connection = (await connectionsOf(db, userId)).find((c) => c.connectionId === record.connection_id);
@@ -99,13 +129,13 @@ async function notifyUser(
       }
     } else {
       const push = toPush(record as OutboundMessage);
-      await putInbox(db, userId, push);
-      const devices = await pushToUser(db, userId, await withFreshFile(db, push));
+      unpushed.delete(push.message_id);
+      const reached = await devices.push(await withFreshFile(db, push));
       logger.info(
-        { function: 'realtimeNotify', correlation_id: correlationId, message_id: push.message_id, devices },
+        { function: 'realtimeNotify', correlation_id: correlationId, message_id: push.message_id, devices: reached },
         'pushed',
       );
-      if (devices > 0) sent.push(sentEvent(push, correlationId));
+      if (reached > 0) sent.push(sentEvent(push, correlationId));
     }
   }
   return sent;
