@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { EMULATORS } from '../../infra/emulators/process.js';
 import { ApiClient } from '../lib/client.js';
 import { AckingRecipient, DeliveryTracker } from '../lib/e2e.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
@@ -5,15 +7,39 @@ import { progressLine, runOpenModel } from '../lib/open-model.js';
 import { result, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.js';
 
 /**
- * e2e: messages from send to DELIVERED at a fixed arrival rate. Recipients are Chat4All users on
- * WebSocket that acknowledge every message at once; latency comes from the DELIVERED status events,
- * and the run ends with an audit: every accepted message delivered (or FAILED), none lost, duplicates counted.
+ * Half the conversations go to WhatsApp numbers instead, whose DELIVERED comes from the emulator's receipts,
+ * sent the moment it accepted a message (zero injected provider latency).
+ */
+async function toWhatsapp(conversations: { recipient: string }[]): Promise<string[]> {
+  const numbers: string[] = [];
+  conversations.forEach((conversation, i) => {
+    if (i % 2 === 0) return;
+    const number = `+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
+    conversation.recipient = `whatsapp:${number}`;
+    numbers.push(number);
+  });
+  const immediate = { order: ['sent', 'delivered'], delaysMs: [0, 0] };
+  const response = await fetch(`${EMULATORS.whatsapp}/_control/webhooks`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ recipients: Object.fromEntries(numbers.map((number) => [number, immediate])) }),
+  });
+  if (!response.ok) throw new Error(`the WhatsApp emulator (npm run emulators) answered ${response.status}`);
+  return numbers;
+}
+
+/**
+ * e2e: messages from send to DELIVERED at a fixed arrival rate. Half the recipients are Chat4All users on
+ * WebSocket that acknowledge every message at once, half are WhatsApp numbers whose receipts come from the provider
+ * emulator; latency comes from the DELIVERED status events, and the run ends with an audit: every accepted message
+ * delivered (or FAILED), none lost, duplicates counted (on the WebSockets).
  */
 export async function e2e(
   client: ApiClient,
   { rate = 200, durationS = 30 }: ScenarioOptions = {},
 ): Promise<ScenarioResult> {
   const fixture = await sendFixture(client, { senders: 10, recipients: 10 });
+  const whatsappNumbers = await toWhatsapp(fixture.conversations);
   const recipients = await Promise.all(fixture.recipients.map((user) => AckingRecipient.connect(user)));
   await openConversations(client, fixture);
   const tracker = new DeliveryTracker();
@@ -29,6 +55,7 @@ export async function e2e(
     const at = (p: number) => (tracker.histogram.totalCount ? tracker.histogram.getValueAtPercentile(p) : null);
     return result('e2e', recorder, {
       rate,
+      recipients: `${fixture.conversations.length - whatsappNumbers.length} Chat4All users on WebSocket, ${whatsappNumbers.length} WhatsApp numbers`,
       acknowledged: tracker.sentAt.size,
       delivered: tracker.deliveredAt.size,
       failed: tracker.failed.size,

@@ -141,23 +141,29 @@ describe('send and history', { timeout: 120_000 }, () => {
     assert.deepEqual(page.messages.map((m) => m.content).sort(), ['once', 'racing']);
   });
 
-  it('accepts concurrent first sends to someone new: the private conversation is created once, nobody gets 403', async () => {
-    const [sender, recipient] = await Promise.all([newPerson('race_from'), newPerson('race_to')]);
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        request<Receipt>('POST', '/v1/messages', {
-          headers: sender.headers,
-          body: { recipient_id: i % 2 ? recipient.id : recipient.username, content: `race ${i}` },
-        }),
-      ),
-    );
-    assert.deepEqual(
-      answers.map((answer) => answer.status),
-      answers.map(() => 202),
-      JSON.stringify(answers.filter((answer) => answer.status !== 202).map((answer) => answer.body)),
-    );
-    assert.equal(new Set(answers.map((answer) => answer.body.conversation_id)).size, 1, 'one conversation');
-  });
+  for (const named of ['by its parties', 'by a client-chosen conversation_id'])
+    it(`accepts concurrent first sends to someone new, the conversation named ${named}: created once, no 403`, async () => {
+      const [sender, recipient] = await Promise.all([newPerson('race_from'), newPerson('race_to')]);
+      const conversationId = named.startsWith('by its') ? undefined : newConversationId();
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          request<Receipt>('POST', '/v1/messages', {
+            headers: sender.headers,
+            body: {
+              conversation_id: conversationId,
+              recipient_id: i % 2 ? recipient.id : recipient.username,
+              content: `race ${i}`,
+            },
+          }),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        answers.map(() => 202),
+        JSON.stringify(answers.filter((answer) => answer.status !== 202).map((answer) => answer.body)),
+      );
+      assert.equal(new Set(answers.map((answer) => answer.body.conversation_id)).size, 1, 'one conversation');
+    });
 
   it('refuses non-members with 403 and bad input with 4xx JSON', async () => {
     const conversationId = newConversationId();

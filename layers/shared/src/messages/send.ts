@@ -95,7 +95,8 @@ async function authorizeConversation(
   if (!conversationId) throw badRequest('conversation_id or recipient_id is required', 'missing_field');
 
   let raced = false;
-  if (!(await findConversation(db, conversationId))) {
+  const existing = await findConversation(db, conversationId);
+  if (!existing) {
     if (!recipient) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
     await createConversation(db, request.senderId, {
       conversationId,
@@ -107,9 +108,10 @@ async function authorizeConversation(
       raced = true; // a concurrent first send created it, and may still be writing its members
     });
   }
-  // A private conversation named after its two parties has them as members from its creation on: not finding one
-  // means a concurrent first send is still writing them.
-  const mayBeBeingCreated = raced || request.conversationId === undefined;
+  // Its creator writes a conversation's row first and its members right after: a member missing from a conversation
+  // created a moment ago (by a concurrent first send) is looked for again before it counts as a 403.
+  const mayBeBeingCreated =
+    raced || (existing !== undefined && Date.now() - Date.parse(existing.created_at) < JUST_CREATED_MS);
   const member = (userId: string) =>
     mayBeBeingCreated
       ? requireMembershipOnceWritten(db, conversationId, userId)
@@ -122,6 +124,9 @@ async function authorizeConversation(
   }
   return { conversationId, resolvedRecipient };
 }
+
+/** How recent a conversation is "being created": far longer than writing its members takes. */
+const JUST_CREATED_MS = 10_000;
 
 /**
  * requireMembership right after losing the race to create a conversation: the winner writes the conversation row
