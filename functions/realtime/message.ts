@@ -6,13 +6,19 @@ import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { STATUS_TOPIC } from '@chat4all/shared/messages/read.js';
 import { findMessage } from '@chat4all/shared/messages/repository.js';
 import { userOfConnection } from '@chat4all/shared/realtime/connections.js';
-import { ackInbox } from '@chat4all/shared/realtime/inbox.js';
+import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
+import { inboxEntry, removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
 
 const reply = (body: unknown): APIGatewayProxyResult => ({ statusCode: 200, body: JSON.stringify(body) });
 
+/** How long a client waits before it sends an ack again that could not be recorded (Cassandra or Kafka away). */
+const ACK_RETRY_MS = 2000;
+
 /**
  * WebSocket $default: `{"type":"ping"}` → `{"type":"pong"}`; `{"type":"ack","message_id"}` from the
- * recipient removes the message from their inbox and marks it DELIVERED.
+ * recipient removes the message from their inbox and marks it DELIVERED, answered `{"type":"acked"}`. While a
+ * dependency is down the answer is `{"type":"error","code":"unavailable","retry_after_ms"}`: the client acks again
+ * then (an ack without an answer is sent again too); a repeated ack is harmless.
  */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().handler(async (event) => {
   let frame: { type?: unknown; message_id?: unknown };
@@ -26,28 +32,45 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().hand
   if (typeof frame.message_id !== 'string' || frame.message_id.length > 64) {
     return reply({ type: 'error', code: 'invalid_field', error: 'ack needs a message_id' });
   }
+  try {
+    return await acknowledge(event.requestContext.connectionId!, frame.message_id);
+  } catch (error) {
+    if (!isDependencyUnavailable(error)) throw error;
+    return reply({
+      type: 'error',
+      code: 'unavailable',
+      error: 'the ack could not be recorded now; send it again',
+      message_id: frame.message_id,
+      retry_after_ms: ACK_RETRY_MS,
+    });
+  }
+});
+
+async function acknowledge(connectionId: string, messageId: string): Promise<APIGatewayProxyResult> {
   const db = getCassandra();
-  const userId = await userOfConnection(db, event.requestContext.connectionId!);
-  const acked = userId ? await ackInbox(db, userId, frame.message_id) : undefined;
-  if (!acked)
+  const userId = await userOfConnection(db, connectionId);
+  const waiting = userId ? await inboxEntry(db, userId, messageId) : undefined;
+  if (!waiting)
     return reply({
       type: 'error',
       code: 'not_in_inbox',
       error: 'no such message waiting for you',
-      message_id: frame.message_id,
+      message_id: messageId,
     });
   const delivered: StatusEvent = {
-    message_id: frame.message_id,
-    conversation_id: acked.conversationId,
+    message_id: messageId,
+    conversation_id: waiting.conversationId,
     status: 'DELIVERED',
     at: new Date().toISOString(),
     source: 'websocket',
   };
-  const correlationId = (await findMessage(db, frame.message_id))?.correlation_id;
+  const correlationId = (await findMessage(db, messageId))?.correlation_id;
   await publish({
     [STATUS_TOPIC]: [
-      { key: frame.message_id, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },
+      { key: messageId, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },
     ],
   });
-  return reply({ type: 'acked', message_id: frame.message_id });
-});
+  // Only once DELIVERED is in Kafka: an ack that fails before this point finds the message again when sent again.
+  await removeFromInbox(db, userId!, messageId);
+  return reply({ type: 'acked', message_id: messageId });
+}

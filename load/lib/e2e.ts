@@ -7,14 +7,18 @@ import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import type { LoadUser } from './client.js';
 
 const WS_URL = process.env.WS_URL ?? 'ws://127.0.0.1:3001';
+/** An ack the server did not answer within this is sent again. */
+const ACK_TIMEOUT_MS = 5000;
 
 /**
- * A recipient that stays connected and acknowledges every message at once (→ DELIVERED). When the
- * server drops the socket (for example a restarted API) it connects again, as a real client does,
- * and the server replays what it missed.
+ * A recipient that stays connected and acknowledges every message at once (→ DELIVERED), as a careful client does:
+ * an ack the server could not record (`unavailable`) or did not answer is sent again, and when the server drops the
+ * socket (for example a restarted API) it connects again and the server replays what it missed.
  */
 export class AckingRecipient {
   readonly frames = new Map<string, number>();
+  /** Acks sent and not answered yet (`acked`, or an error saying why not), with the timer that sends them again. */
+  private readonly unanswered = new Map<string, NodeJS.Timeout>();
   reconnects = 0;
   private socket: WebSocket;
   private closed = false;
@@ -41,13 +45,41 @@ export class AckingRecipient {
 
   private attach(socket: WebSocket): void {
     socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as { type: string; message_id?: string };
-      if (frame.type !== 'new_message' || !frame.message_id) return;
-      this.frames.set(frame.message_id, (this.frames.get(frame.message_id) ?? 0) + 1);
-      socket.send(JSON.stringify({ type: 'ack', message_id: frame.message_id }));
+      const frame = JSON.parse(data.toString()) as {
+        type: string;
+        code?: string;
+        message_id?: string;
+        retry_after_ms?: number;
+      };
+      if (!frame.message_id) return;
+      if (frame.type === 'new_message') {
+        this.frames.set(frame.message_id, (this.frames.get(frame.message_id) ?? 0) + 1);
+        this.ack(frame.message_id);
+      } else if (frame.type === 'error' && frame.code === 'unavailable') {
+        this.ack(frame.message_id, frame.retry_after_ms ?? 2000); // the server could not record it: again, later
+      } else if (frame.type === 'acked' || frame.type === 'error') {
+        clearTimeout(this.unanswered.get(frame.message_id));
+        this.unanswered.delete(frame.message_id);
+      }
     });
     socket.on('error', () => undefined); // 'close' follows, and reconnects
     socket.on('close', () => void this.reconnect());
+  }
+
+  /** Sends an ack (after `delayMs`), and again when no answer came within ACK_TIMEOUT_MS. */
+  private ack(messageId: string, delayMs = 0): void {
+    clearTimeout(this.unanswered.get(messageId));
+    const send = () => {
+      if (this.closed) return;
+      if (this.socket.readyState === WebSocket.OPEN)
+        this.socket.send(JSON.stringify({ type: 'ack', message_id: messageId }));
+      this.unanswered.set(
+        messageId,
+        setTimeout(() => this.ack(messageId), ACK_TIMEOUT_MS),
+      );
+    };
+    if (delayMs > 0) this.unanswered.set(messageId, setTimeout(send, delayMs));
+    else send();
   }
 
   private async reconnect(): Promise<void> {
@@ -73,6 +105,7 @@ export class AckingRecipient {
 
   close(): void {
     this.closed = true;
+    for (const timer of this.unanswered.values()) clearTimeout(timer);
     this.socket.close();
   }
 }

@@ -22,8 +22,8 @@ export async function pendingInbox(db: CassandraClient, userId: string, limit = 
   return result.rows.map((row) => JSON.parse(row.get('payload')) as NewMessagePush);
 }
 
-/** Removes an acknowledged message; false when it was not in this user's inbox (not theirs, or acked before). */
-export async function ackInbox(
+/** The conversation of a message waiting in this user's inbox; undefined when it is not there (not theirs, or acked). */
+export async function inboxEntry(
   db: CassandraClient,
   userId: string,
   messageId: string,
@@ -31,7 +31,9 @@ export async function ackInbox(
   const row = (
     await db.execute('SELECT payload FROM inbox_by_user WHERE user_id = ? AND message_id = ?', [userId, messageId])
   ).first();
-  if (!row) return undefined;
+  return row ? { conversationId: (JSON.parse(row.get('payload')) as NewMessagePush).conversation_id } : undefined;
+}
+
+export async function removeFromInbox(db: CassandraClient, userId: string, messageId: string): Promise<void> {
   await db.execute('DELETE FROM inbox_by_user WHERE user_id = ? AND message_id = ?', [userId, messageId]);
-  return { conversationId: (JSON.parse(row.get('payload')) as NewMessagePush).conversation_id };
 }
