@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { EMULATORS } from '../../infra/emulators/process.js';
+import { emulator } from '../../infra/emulators/control.js';
 import { ApiClient } from '../lib/client.js';
 import { AckingRecipient, DeliveryTracker } from '../lib/e2e.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
@@ -19,12 +19,9 @@ async function toWhatsapp(conversations: { recipient: string }[]): Promise<strin
     numbers.push(number);
   });
   const immediate = { order: ['sent', 'delivered'], delaysMs: [0, 0] };
-  const response = await fetch(`${EMULATORS.whatsapp}/_control/webhooks`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ recipients: Object.fromEntries(numbers.map((number) => [number, immediate])) }),
+  await emulator('whatsapp').setWebhooks({
+    recipients: Object.fromEntries(numbers.map((number) => [number, immediate])),
   });
-  if (!response.ok) throw new Error(`the WhatsApp emulator (npm run emulators) answered ${response.status}`);
   return numbers;
 }
 

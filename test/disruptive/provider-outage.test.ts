@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { readDeadLetters } from '../../infra/dlq.js';
 import { eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
-import { emulator, textsOf } from '../helpers/emulators.js';
+import { emulator, textsOf } from '../../infra/emulators/control.js';
 
 /**
  * A 30 s WhatsApp outage (every connection dropped): the connector's circuit opens, the messages wait as PENDING

@@ -1,6 +1,6 @@
 import type { CassandraClient } from '@chat4all/shared/clients/cassandra.js';
 import type { Received } from '../../infra/emulators/common.js';
-import { emulator, textsOf } from '../helpers/emulators.js';
+import { emulator, textsOf } from '../../infra/emulators/control.js';
 import type { Channel, FaultFixture } from './fixture.js';
 import type { AcceptedMessage } from './traffic.js';
 

@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import { delay } from '../../infra/stack/processes.js';
-import { emulator } from '../helpers/emulators.js';
+import { emulator } from '../../infra/emulators/control.js';
 import { assertNothingLost } from './expectations.js';
 import { runFaultScenario } from './scenario.js';
 

@@ -9,7 +9,7 @@ import { readDeadLetters } from '../../infra/dlq.js';
 import { ROOT } from '../../infra/stack/paths.js';
 import { API_URL, eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
-import { emulator, textsOf } from '../helpers/emulators.js';
+import { emulator, textsOf } from '../../infra/emulators/control.js';
 
 /**
  * External channels on the real stack: connectors (through the bridge) → provider emulators → signed webhooks →

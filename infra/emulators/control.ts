@@ -1,7 +1,10 @@
-import type { Faults, Received, WebhookPlan, WebhookSettings } from '../../infra/emulators/common.js';
-import { EMULATORS } from '../../infra/emulators/process.js';
+import type { Faults, Received, WebhookPlan, WebhookSettings } from './common.js';
+import { EMULATORS } from './process.js';
 
-/** The control API of a provider emulator (infra/emulators): faults, what it received, webhooks, inbound messages. */
+/**
+ * The control API of a provider emulator: faults, what it received, webhooks, inbound messages. Tests and load
+ * scenarios drive the emulators through it.
+ */
 export function emulator(channel: keyof typeof EMULATORS) {
   const base = `${EMULATORS[channel]}/_control`;
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
