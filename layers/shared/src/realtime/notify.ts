@@ -50,7 +50,7 @@ const isYoung = (connection: Connection): boolean =>
  * connection that is gone is pruned, and skipped by the rest of the batch.
  */
 function userConnections(db: CassandraClient, userId: string) {
-  let connections: Promise<Connection[]> | undefined;
+  let connections: Connection[] | undefined;
   return {
     /** Looks the connections up again at the next push. */
     refresh(): void {
@@ -58,19 +58,19 @@ function userConnections(db: CassandraClient, userId: string) {
     },
     /** Pushes a frame to every live connection; returns how many got it. */
     async push(frame: unknown): Promise<number> {
-      connections ??= connectionsOf(db, userId);
-      const current = await connections;
+      connections ??= await connectionsOf(db, userId);
       const results = await Promise.all(
-        current.map(async (connection) => {
-          const result = await postToConnection(connection.connectionId, frame);
-          if (result === 'gone' && !isYoung(connection)) {
-            connections = Promise.resolve((await connections!).filter((c) => c !== connection));
-            await removeConnection(db, connection.connectionId, userId);
-          }
-          return result === 'sent';
-        }),
+        connections.map(async (connection) => ({
+          connection,
+          result: await postToConnection(connection.connectionId, frame),
+        })),
       );
-      return results.filter(Boolean).length;
+      const gone = results.filter(({ connection, result }) => result === 'gone' && !isYoung(connection));
+      if (gone.length > 0) {
+        connections = connections.filter((connection) => !gone.some((g) => g.connection === connection));
+        await Promise.all(gone.map(({ connection }) => removeConnection(db, connection.connectionId, userId)));
+      }
+      return results.filter(({ result }) => result === 'sent').length;
     },
   };
 }
