@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { delay } from '../../infra/stack/processes.js';
 import { ApiClient } from '../../load/lib/client.js';
 import type { Channel, Target } from './fixture.js';
 
@@ -19,7 +20,6 @@ export const HANG_MS = 15_000;
 /** The longest wait between two tries without a Retry-After. */
 const MAX_BACKOFF_MS = 10_000;
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retry-After in milliseconds (seconds form), or undefined. */
 function retryAfterMs(header: string | string[] | undefined): number | undefined {
@@ -61,7 +61,7 @@ export class SteadyTraffic {
       while (!this.stopped) {
         const due = Math.floor(((performance.now() - started) / 1000) * rate);
         for (; launched < due; launched++) this.track(this.sendOne(this.targets[launched % this.targets.length]!));
-        await sleep(5);
+        await delay(5);
       }
     })();
   }
@@ -130,7 +130,7 @@ export class SteadyTraffic {
         this.gaveUp++;
         return;
       }
-      await sleep(wait * (1 + Math.random() / 2)); // never sooner than Retry-After; jitter spreads the retries
+      await delay(wait * (1 + Math.random() / 2)); // never sooner than Retry-After; jitter spreads the retries
     }
   }
 }
