@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Faults, Received, WebhookPlan, WebhookSettings } from './common.js';
 import { EMULATORS } from './process.js';
 
@@ -40,3 +41,6 @@ export const textsOf = (received: Received[]): string[] =>
     const payload = entry.payload as { text?: { body?: string }; message?: { text?: string } };
     return payload.text?.body ?? payload.message?.text ?? '';
   });
+
+/** A fresh WhatsApp number (E.164, São Paulo mobile) for one test or run: its messages are told apart by it. */
+export const newPhoneNumber = (): string => `+55119${crypto.randomInt(10_000_000, 99_999_999)}`;

@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import { emulator } from '../../infra/emulators/control.js';
+import { emulator, newPhoneNumber } from '../../infra/emulators/control.js';
 import { ApiClient } from '../lib/client.js';
 import { AckingRecipient, DeliveryTracker } from '../lib/e2e.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
@@ -14,7 +13,7 @@ async function toWhatsapp(conversations: { recipient: string }[]): Promise<strin
   const numbers: string[] = [];
   conversations.forEach((conversation, i) => {
     if (i % 2 === 0) return;
-    const number = `+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
+    const number = newPhoneNumber();
     conversation.recipient = `whatsapp:${number}`;
     numbers.push(number);
   });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { readDeadLetters } from '../../infra/dlq.js';
 import { eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
-import { emulator, textsOf } from '../../infra/emulators/control.js';
+import { emulator, newPhoneNumber, textsOf } from '../../infra/emulators/control.js';
 
 /**
  * A 30 s WhatsApp outage (every connection dropped): the connector's circuit opens, the messages wait as PENDING
@@ -29,7 +29,7 @@ const status = async (id: string) =>
 describe('a provider outage', { timeout: 180_000 }, () => {
   it(`keeps messages PENDING through a ${OUTAGE_SECONDS} s outage and delivers every one once after it`, async () => {
     const run = crypto.randomBytes(4).toString('hex');
-    const numbers = Array.from({ length: 4 }, () => `+55119${crypto.randomInt(10_000_000, 99_999_999)}`);
+    const numbers = Array.from({ length: 4 }, newPhoneNumber);
     const outageStarted = Date.now();
     await whatsapp.setFaults({ outageSeconds: OUTAGE_SECONDS, outageMode: 'reset' });
     const sent: { id: string; content: string }[] = [];

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { newPhoneNumber } from '../../infra/emulators/control.js';
 import { ApiClient, registerUser, type LoadUser } from '../../load/lib/client.js';
 import { AckingRecipient } from '../../load/lib/e2e.js';
 
@@ -21,7 +22,6 @@ export interface FaultFixture {
   close(): void;
 }
 
-const phoneNumber = (): string => `+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
 const handle = (): string => `fault.${crypto.randomBytes(5).toString('hex')}`;
 
 /**
@@ -33,7 +33,7 @@ export async function faultFixture(client: ApiClient, senders = 6): Promise<Faul
   const recipientUsers = await Promise.all(Array.from({ length: senders }, () => registerUser(client, 'fault_to')));
   const recipients = await Promise.all(recipientUsers.map((user) => AckingRecipient.connect(user)));
   const targets = senderUsers.flatMap((sender, i): Target[] => {
-    const number = phoneNumber();
+    const number = newPhoneNumber();
     const igHandle = handle();
     return [
       { channel: 'chat4all', sender, recipientRef: recipientUsers[i]!.id, address: recipientUsers[i]!.id },

@@ -9,7 +9,7 @@ import { readDeadLetters } from '../../infra/dlq.js';
 import { ROOT } from '../../infra/stack/paths.js';
 import { API_URL, eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
-import { emulator, textsOf } from '../../infra/emulators/control.js';
+import { emulator, newPhoneNumber, textsOf } from '../../infra/emulators/control.js';
 
 /**
  * External channels on the real stack: connectors (through the bridge) → provider emulators → signed webhooks →
@@ -43,7 +43,6 @@ const whatsapp = emulator('whatsapp');
 const instagram = emulator('instagram');
 const run = crypto.randomBytes(4).toString('hex');
 /** A number of this run: +55 11 9 and 8 random digits. */
-const newNumber = () => `+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
 const AFTER_SENT = ['SENT', 'DELIVERED', 'READ'];
 
 before(async () => {
@@ -125,7 +124,7 @@ describe('external channels', { timeout: 300_000 }, () => {
   });
 
   it('with 20% 5xx and 10% 429 injected, every message arrives, exactly once at the provider', async () => {
-    const recipients = [newNumber(), newNumber(), newNumber()];
+    const recipients = [newPhoneNumber(), newPhoneNumber(), newPhoneNumber()];
     await whatsapp.setFaults({
       errorRates: { '500': 0.15, '503': 0.05, '429': 0.1 },
       retryAfterSeconds: 1,
@@ -156,7 +155,7 @@ describe('external channels', { timeout: 300_000 }, () => {
   });
 
   it('a permanent provider error gives FAILED with the reason and a dead letter that `dlq replay` re-drives', async () => {
-    const to = newNumber();
+    const to = newPhoneNumber();
     await whatsapp.setFaults({ rejectRecipients: [to] });
     const content = `permanent ${run}`;
     const receipt = await send('a', `whatsapp:${to}`, content);
@@ -207,8 +206,8 @@ describe('external channels', { timeout: 300_000 }, () => {
   });
 
   it('receipts in reverse order still end at READ; a message the provider fails later becomes FAILED with its errors', async () => {
-    const reversed = newNumber();
-    const failing = newNumber();
+    const reversed = newPhoneNumber();
+    const failing = newPhoneNumber();
     await whatsapp.setWebhooks({
       recipients: { [reversed]: { order: ['read', 'delivered', 'sent'], delaysMs: [100, 300, 600] } },
     });
@@ -262,7 +261,7 @@ describe('external channels', { timeout: 300_000 }, () => {
   });
 
   it('links identities (409 when another user holds one), and an inbound WhatsApp message from a linked number lands in the linked user’s conversation', async () => {
-    const number = newNumber();
+    const number = newPhoneNumber();
     const identity = `whatsapp:${number}`;
     const linked = await request<Identity>('POST', '/v1/users/identities', {
       headers: users.b.headers,
@@ -318,7 +317,7 @@ describe('external channels', { timeout: 300_000 }, () => {
   });
 
   it('a message to a linked identity reaches that Chat4All user in the app, not through the provider', async () => {
-    const number = newNumber();
+    const number = newPhoneNumber();
     const identity = `whatsapp:${number}`;
     assert.equal(
       (await request('POST', '/v1/users/identities', { headers: users.c.headers, body: { identity } })).status,

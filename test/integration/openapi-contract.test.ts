@@ -10,6 +10,7 @@ import { config } from '@chat4all/shared/config.js';
 import { uuidv7 } from '@chat4all/shared/ids.js';
 import { signBody } from '@chat4all/shared/webhooks/signature.js';
 import { ROOT } from '../../infra/stack/paths.js';
+import { newPhoneNumber } from '../../infra/emulators/control.js';
 import { eventually, request, type JsonResponse } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
 import { produce } from '../helpers/kafka.js';
@@ -738,7 +739,7 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
   });
 
   it('links, lists and unlinks channel identities; webhooks verify the handshake and X-Hub-Signature-256', async () => {
-    const identity = `whatsapp:+55119${crypto.randomInt(10_000_000, 99_999_999)}`;
+    const identity = `whatsapp:${newPhoneNumber()}`;
     const linked = await call<{ identity: string }>('linkIdentity', 201, {
       headers: users.a.headers,
       body: { identity },
