@@ -13,7 +13,7 @@ import {
   sanitizeFilename,
   SINGLE_PUT_MAX_BYTES,
 } from './policy.js';
-import { findFile, findFiles, insertFile, settleFile, type FileRecord, type FileStatus } from './repository.js';
+import { findFile, findFiles, insertFile, settleFile, type FileRecord } from './repository.js';
 import {
   abortMultipart,
   completeMultipart,
@@ -58,20 +58,10 @@ export interface MultipartUpload {
   expires_at: string;
 }
 
-export interface FileView {
-  file_id: string;
-  conversation_id: string;
-  uploader_id: string;
-  filename: string;
-  content_type: string;
-  size_bytes: number;
-  checksum_sha256: string | null;
-  status: FileStatus;
+/** A file as the API shows it: its row without the storage internals, and whether it was uploaded in parts. */
+export type FileView = Omit<FileRecord, 'object_key' | 'upload_id' | 'part_size' | 'part_count'> & {
   multipart: boolean;
-  created_at: string;
-  completed_at: string | null;
-  rejected_reason: string | null;
-}
+};
 
 export interface Download {
   file_id: string;
