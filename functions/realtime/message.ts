@@ -5,7 +5,7 @@ import { publish } from '@chat4all/shared/kafka/producer.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { STATUS_TOPIC } from '@chat4all/shared/messages/read.js';
 import { findMessage } from '@chat4all/shared/messages/repository.js';
-import { userOfConnection } from '@chat4all/shared/realtime/connections.js';
+import { ownerOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
 import { inboxEntry, removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
 
@@ -48,7 +48,7 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().hand
 
 async function acknowledge(connectionId: string, messageId: string): Promise<APIGatewayProxyResult> {
   const db = getCassandra();
-  const userId = await userOfConnection(db, connectionId);
+  const userId = await ownerOfConnection(db, connectionId);
   const waiting = userId ? await inboxEntry(db, userId, messageId) : undefined;
   if (!waiting)
     return reply({
@@ -64,7 +64,7 @@ async function acknowledge(connectionId: string, messageId: string): Promise<API
     at: new Date().toISOString(),
     source: 'websocket',
   };
-  const correlationId = (await findMessage(db, messageId))?.correlation_id;
+  const correlationId = waiting.correlationId ?? (await findMessage(db, messageId))?.correlation_id;
   await publish({
     [STATUS_TOPIC]: [
       { key: messageId, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },

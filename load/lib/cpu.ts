@@ -66,3 +66,14 @@ export async function cpuProfile<T>(cores: number, run: () => Promise<T>): Promi
   }
   return { value, profile: { cpu_s: cpu, share, wall_s: Math.round(wall * 10) / 10 } };
 }
+
+/** Milliseconds of CPU each component spent per message, and in all (`total`). */
+export function cpuPerMessage(profile: CpuProfile, messages: number): Record<string, number> {
+  const perMessage = (seconds: number) => (messages > 0 ? Math.round((seconds * 1000 * 100) / messages) / 100 : 0);
+  const used = Object.entries(profile.cpu_s).filter(([, seconds]) => seconds > 0);
+  const total = used.reduce((sum, [, seconds]) => sum + seconds, 0);
+  return {
+    ...Object.fromEntries(used.map(([name, seconds]) => [name, perMessage(seconds)])),
+    total: perMessage(total),
+  };
+}

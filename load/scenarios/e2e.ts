@@ -1,5 +1,7 @@
+import os from 'node:os';
 import { emulator, newPhoneNumber } from '../../infra/emulators/control.js';
 import { ApiClient } from '../lib/client.js';
+import { cpuPerMessage, cpuProfile } from '../lib/cpu.js';
 import { AckingRecipient, DeliveryTracker } from '../lib/e2e.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
 import { progressLine, runOpenModel } from '../lib/open-model.js';
@@ -34,20 +36,24 @@ export async function e2e(
   client: ApiClient,
   { rate = 200, durationS = 30 }: ScenarioOptions = {},
 ): Promise<ScenarioResult> {
-  const fixture = await sendFixture(client, { senders: 10, recipients: 10 });
+  const fixture = await sendFixture(client, { senders: 40, recipients: 40 });
   const whatsappNumbers = await toWhatsapp(fixture.conversations);
   const recipients = await Promise.all(fixture.recipients.map((user) => AckingRecipient.connect(user)));
   await openConversations(client, fixture);
   const tracker = new DeliveryTracker();
   await tracker.start();
   try {
-    const recorder = await runOpenModel({
-      rate: () => rate,
-      durationS,
-      fire: sender(client, fixture, (messageId, startedAt) => tracker.sentAt.set(messageId, startedAt)),
-      onSecond: progressLine(`e2e@${rate}/s`),
+    // CPU from the first send until the last delivery (not the fixture's registrations and logins).
+    const { value: recorder, profile } = await cpuProfile(os.cpus().length, async () => {
+      const recorded = await runOpenModel({
+        rate: () => rate,
+        durationS,
+        fire: sender(client, fixture, (messageId, startedAt) => tracker.sentAt.set(messageId, startedAt)),
+        onSecond: progressLine(`e2e@${rate}/s`),
+      });
+      await tracker.drain(60_000);
+      return recorded;
     });
-    await tracker.drain(60_000);
     const at = (p: number) => (tracker.histogram.totalCount ? tracker.histogram.getValueAtPercentile(p) : null);
     return result('e2e', recorder, {
       rate,
@@ -60,6 +66,7 @@ export async function e2e(
       delivered_per_s: Math.round(tracker.deliveredPerSecond * 10) / 10,
       e2e_p50_ms: at(50),
       e2e_p99_ms: at(99),
+      cpu_ms_per_delivered: cpuPerMessage(profile, tracker.deliveredAt.size),
     });
   } finally {
     await tracker.stop();

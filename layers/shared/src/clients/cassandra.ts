@@ -23,6 +23,12 @@ export function createCassandraClient(options: CassandraOptions = {}): Cassandra
   });
 }
 
+/**
+ * A missing value bound as "unset" rather than null: a null written by an INSERT is a tombstone cell, which every
+ * later read of the row scans and compaction carries (the hot tables got one to three per message).
+ */
+export const unsetIfNull = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
+
 let shared: CassandraClient | undefined;
 
 /** The process-wide client bound to the chat4all keyspace (one per process, connects on first query). */

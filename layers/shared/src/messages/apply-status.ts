@@ -5,7 +5,7 @@ import type { StatusEvent } from './model.js';
 import { logger } from '../logger.js';
 import { counter } from '../metrics/registry.js';
 import { announceStatusChanges } from '../realtime/status-updates.js';
-import { findMessage } from './repository.js';
+import { findMessages } from './repository.js';
 import { applyStatus, isStatus } from './status.js';
 
 const isStatusEvent = (value: unknown): value is StatusEvent => {
@@ -56,9 +56,12 @@ export async function applyStatusEvents(
         headers: { ...record.headers, dlq_reason: 'not a status event' },
       });
   }
+  const unplaced = await findMessages(db, [
+    ...new Set(events.filter((event) => !event.conversation_id).map((event) => event.message_id)),
+  ]);
   await Promise.all(
     events.map(async (event) => {
-      const conversationId = event.conversation_id ?? (await findMessage(db, event.message_id))?.conversation_id;
+      const conversationId = event.conversation_id ?? unplaced.get(event.message_id)?.conversation_id;
       if (!conversationId) throw new UnknownMessageError(event.message_id);
       await applyStatus(db, { ...event, conversation_id: conversationId });
     }),

@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import type { CassandraClient } from '../clients/cassandra.js';
+import { unsetIfNull, type CassandraClient } from '../clients/cassandra.js';
 import type { AcceptedMessage, MessageStatus } from './model.js';
 import { statusStatements, type BatchStatement } from './status.js';
 
@@ -47,7 +47,14 @@ const historyFields = (row: cassandra.types.Row, conversationId: string): Histor
 /** Rows for a message accepted by the router: both tables plus the ACCEPTED status. */
 export function acceptedStatements(message: AcceptedMessage, correlationId: string | undefined): BatchStatement[] {
   const createdAt = new Date(message.created_at);
-  const common = [message.sender_id, message.recipient, message.channel, message.content, message.file_id, createdAt];
+  const common = [
+    message.sender_id,
+    unsetIfNull(message.recipient),
+    message.channel,
+    unsetIfNull(message.content),
+    unsetIfNull(message.file_id),
+    createdAt,
+  ];
   return [
     {
       query:
@@ -57,7 +64,7 @@ export function acceptedStatements(message: AcceptedMessage, correlationId: stri
     {
       query:
         'INSERT INTO messages_by_id (message_id, conversation_id, sender_id, recipient, channel, content, file_id, created_at, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      params: [message.message_id, message.conversation_id, ...common, correlationId ?? null],
+      params: [message.message_id, message.conversation_id, ...common, correlationId],
     },
     ...statusStatements({
       message_id: message.message_id,
@@ -94,7 +101,24 @@ export async function markRouted(db: CassandraClient, messageIds: string[], at =
 
 export async function findMessage(db: CassandraClient, messageId: string): Promise<StoredMessage | undefined> {
   const row = (await db.execute('SELECT * FROM messages_by_id WHERE message_id = ?', [messageId])).first();
-  if (!row || !row.get('conversation_id')) return undefined;
+  return row ? storedMessage(row) : undefined;
+}
+
+/** Several messages in one query (a batch of status events); the ids not stored yet are missing from the map. */
+export async function findMessages(db: CassandraClient, messageIds: string[]): Promise<Map<string, StoredMessage>> {
+  const found = new Map<string, StoredMessage>();
+  if (messageIds.length === 0) return found;
+  const result = await db.execute('SELECT * FROM messages_by_id WHERE message_id IN ?', [messageIds]);
+  for (const row of result.rows) {
+    const message = storedMessage(row);
+    if (message) found.set(message.message_id, message);
+  }
+  return found;
+}
+
+/** A messages_by_id row as a message; undefined for a row that has only status cells (an event came first). */
+function storedMessage(row: cassandra.types.Row): StoredMessage | undefined {
+  if (!row.get('conversation_id')) return undefined;
   return {
     ...historyFields(row, row.get('conversation_id')),
     accepted_at: iso(row.get('accepted_at')),

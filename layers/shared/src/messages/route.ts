@@ -83,14 +83,18 @@ export async function routeMessages(db: CassandraClient, records: DecodedRecord<
   });
 
   await Promise.all(fresh.map((record) => storeAccepted(db, record.value, record.headers.correlation_id)));
+  // Looked up concurrently; collected in record order, so each key's records keep their order.
+  const routes = await Promise.all(
+    fresh.map((record) =>
+      destinations(
+        db,
+        record.value,
+        record.headers.correlation_id ? { correlation_id: record.headers.correlation_id } : {},
+      ),
+    ),
+  );
   const byTopic: Record<string, OutgoingRecord[]> = {};
-  for (const record of fresh) {
-    const headers: Record<string, string> = record.headers.correlation_id
-      ? { correlation_id: record.headers.correlation_id }
-      : {};
-    const { topic, records: outgoing } = await destinations(db, record.value, headers);
-    (byTopic[topic] ??= []).push(...outgoing);
-  }
+  for (const { topic, records: outgoing } of routes) (byTopic[topic] ??= []).push(...outgoing);
   if (invalid.length > 0) byTopic[`${records[0]!.topic}.dlq`] = invalid;
   await publish(byTopic);
   await markRouted(

@@ -68,7 +68,7 @@ export function statusStatements(event: StatusEvent & { conversation_id: string 
     },
     {
       query: 'INSERT INTO message_status_history (message_id, at, status, source, detail) VALUES (?, ?, ?, ?, ?)',
-      params: [event.message_id, at, event.status, event.source, event.reason ?? null],
+      params: [event.message_id, at, event.status, event.source, event.reason],
     },
   ];
   if (event.status === 'FAILED' && event.reason) {

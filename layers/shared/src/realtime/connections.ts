@@ -31,6 +31,24 @@ export async function userOfConnection(db: CassandraClient, connectionId: string
   return row?.get('user_id')?.toString();
 }
 
+const owners = new Map<string, string>();
+const MAX_CACHED_OWNERS = 10_000;
+
+/**
+ * userOfConnection, remembered by this process: a connection id is given to one user at $connect and never to
+ * another, so the answer cannot go stale (a closed connection sends no more frames). Saves a read per frame.
+ */
+export async function ownerOfConnection(db: CassandraClient, connectionId: string): Promise<string | undefined> {
+  const known = owners.get(connectionId);
+  if (known) return known;
+  const userId = await userOfConnection(db, connectionId);
+  if (userId) {
+    if (owners.size >= MAX_CACHED_OWNERS) owners.clear();
+    owners.set(connectionId, userId);
+  }
+  return userId;
+}
+
 export async function removeConnection(db: CassandraClient, connectionId: string, userId?: string): Promise<void> {
   const owner = userId ?? (await userOfConnection(db, connectionId));
   const statements = [{ query: 'DELETE FROM ws_connections WHERE connection_id = ?', params: [connectionId] }];

@@ -104,13 +104,12 @@ async function notifyUser(
   // Every new message is in the inbox before any is pushed: one write for the batch, and a client never hears of a
   // message it could not get again by replay.
   const isNewMessage = (record: NotificationRecord): record is OutboundMessage => !('kind' in record);
-  const newMessages = notifications
-    .map(({ value }) => value)
-    .filter(isNewMessage)
-    .map(toPush);
+  const newMessages = notifications.flatMap(({ value, correlationId }) =>
+    isNewMessage(value) ? [{ push: toPush(value), correlationId }] : [],
+  );
   await putInbox(db, userId, newMessages);
   /** New messages of this batch not pushed yet: a replay leaves them to their own record. */
-  const unpushed = new Set(newMessages.map((push) => push.message_id));
+  const unpushed = new Set(newMessages.map(({ push }) => push.message_id));
   const devices = userConnections(db, userId);
   for (const { value: record, correlationId } of notifications) {
     if ('kind' in record && record.kind === 'status_update') {

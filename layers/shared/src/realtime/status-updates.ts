@@ -2,7 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from '../messages/model.js';
 import { histogram } from '../metrics/registry.js';
-import { findMessage, type StoredMessage } from '../messages/repository.js';
+import { findMessages, type StoredMessage } from '../messages/repository.js';
 import type { NotificationCommand } from './protocol.js';
 
 export const NOTIFICATIONS_TOPIC = 'notifications';
@@ -26,30 +26,29 @@ function observeDeliveryLatency(message: StoredMessage): void {
  */
 export async function announceStatusChanges(db: CassandraClient, events: StatusEvent[]): Promise<void> {
   const latest = new Map(events.map((event) => [event.message_id, event]));
-  const commands = await Promise.all(
-    [...latest.keys()].map(async (messageId): Promise<OutgoingRecord | undefined> => {
-      const message = await findMessage(db, messageId);
-      if (!message?.sender_id) return undefined;
-      if (latest.get(messageId)!.status === 'DELIVERED') observeDeliveryLatency(message);
-      const at = message[`${message.status.toLowerCase()}_at` as 'sent_at'] ?? latest.get(messageId)!.at;
-      const command: NotificationCommand = {
-        kind: 'status_update',
-        to: message.sender_id,
-        update: {
-          type: 'status_update',
-          message_id: messageId,
-          conversation_id: message.conversation_id,
-          status: message.status,
-          at,
-        },
-      };
-      return {
-        key: message.sender_id,
-        value: command,
-        headers: message.correlation_id ? { correlation_id: message.correlation_id } : {},
-      };
-    }),
-  );
+  const messages = await findMessages(db, [...latest.keys()]);
+  const commands = [...latest.keys()].map((messageId): OutgoingRecord | undefined => {
+    const message = messages.get(messageId);
+    if (!message?.sender_id) return undefined;
+    if (latest.get(messageId)!.status === 'DELIVERED') observeDeliveryLatency(message);
+    const at = message[`${message.status.toLowerCase()}_at` as 'sent_at'] ?? latest.get(messageId)!.at;
+    const command: NotificationCommand = {
+      kind: 'status_update',
+      to: message.sender_id,
+      update: {
+        type: 'status_update',
+        message_id: messageId,
+        conversation_id: message.conversation_id,
+        status: message.status,
+        at,
+      },
+    };
+    return {
+      key: message.sender_id,
+      value: command,
+      headers: message.correlation_id ? { correlation_id: message.correlation_id } : {},
+    };
+  });
   await publish({
     [NOTIFICATIONS_TOPIC]: commands.filter((command): command is OutgoingRecord => command !== undefined),
   });
