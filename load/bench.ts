@@ -24,7 +24,7 @@ import { e2e } from './scenarios/e2e.js';
 import { javaBaseline } from './scenarios/java-baseline.js';
 import { openConversations, sendFixture } from './lib/fixtures.js';
 import { groupLag } from './lib/lag.js';
-import { cpuProfile, type CpuProfile } from './lib/cpu.js';
+import type { CpuProfile } from './lib/cpu.js';
 import os from 'node:os';
 
 const quick = process.argv.includes('--quick');
@@ -135,10 +135,9 @@ async function e2eMax(client: ApiClient) {
   for (const rate of quick ? [60, 120] : [60, 100, 140, 180]) {
     await settle();
     log(`(c) end to end at ${rate}/s`);
-    const { value: run, profile } = await cpuProfile(os.cpus().length, () =>
-      e2e(client, { rate, durationS: quick ? 25 : 60 }),
-    );
-    const x = run.extra as { delivered_per_s: number; e2e_p99_ms: number | null; lost: number };
+    const run = await e2e(client, { rate, durationS: quick ? 25 : 60 });
+    const x = run.extra;
+    const profile = x.cpu;
     const held = x.delivered_per_s >= rate * 0.95 && (x.e2e_p99_ms ?? Infinity) <= 5000 && x.lost === 0;
     log(`(c) ${rate}/s: ${x.delivered_per_s} delivered/s, p99 ${x.e2e_p99_ms} ms → ${held ? 'holds' : 'breaks'}`);
     if (held || !best) best = { rate, run, profile };
@@ -166,16 +165,6 @@ function coldStarts(sizes: Record<string, number>): Record<string, { cold_start_
     };
   }
   return out;
-}
-
-/** CPU milliseconds each component spent per delivered message. */
-function cpuPerMessage(profile: CpuProfile, delivered: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(profile.cpu_s).map(([name, seconds]) => [
-      name,
-      Math.round((seconds * 1000 * 10) / Math.max(1, delivered)) / 10,
-    ]),
-  );
 }
 
 const profileLine = (profile: CpuProfile): string =>
@@ -242,8 +231,8 @@ try {
   const functions = coldStarts(sizes);
   await client.close();
 
-  const x = e2eRun.extra as Record<string, number | undefined>;
-  const num = (value: number | undefined): number => value ?? 0;
+  const x = e2eRun.extra;
+  const num = (value: number | null | undefined): number => value ?? 0;
   const report = {
     machine: machine(),
     at: new Date().toISOString(),
@@ -268,7 +257,7 @@ try {
     },
     e2e_cpu_profile: {
       ...profile,
-      cpu_ms_per_message: cpuPerMessage(profile, (e2eRun.extra as { delivered?: number }).delivered ?? 0),
+      cpu_ms_per_message: e2eRun.extra.cpu_ms_per_delivered,
     },
     functions,
     duration_s: Math.round((Date.now() - started) / 1000),

@@ -5,15 +5,19 @@ export interface ScenarioOptions {
   durationS?: number;
 }
 
-export interface ScenarioResult {
+export interface ScenarioResult<Extra extends object = Record<string, unknown>> {
   name: string;
   summary: Summary;
   timeline: Second[];
   /** Figures particular to the scenario (backlog, drain time, audit…). */
-  extra: Record<string, unknown>;
+  extra: Extra;
 }
 
-export const result = (name: string, recorder: Recorder, extra: Record<string, unknown> = {}): ScenarioResult => ({
+export const result = <Extra extends object = Record<string, unknown>>(
+  name: string,
+  recorder: Recorder,
+  extra: Extra = {} as Extra,
+): ScenarioResult<Extra> => ({
   name,
   summary: recorder.summary(),
   timeline: recorder.timeline,

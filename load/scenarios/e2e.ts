@@ -1,11 +1,28 @@
 import os from 'node:os';
 import { emulator, newPhoneNumber } from '../../infra/emulators/control.js';
 import { ApiClient } from '../lib/client.js';
-import { cpuPerMessage, cpuProfile } from '../lib/cpu.js';
+import { cpuPerMessage, cpuProfile, type CpuProfile } from '../lib/cpu.js';
 import { AckingRecipient, DeliveryTracker } from '../lib/e2e.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
 import { progressLine, runOpenModel } from '../lib/open-model.js';
 import { result, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.js';
+
+/** What an e2e run reports beside the send summary. */
+export type E2eExtra = {
+  rate: number;
+  recipients: string;
+  acknowledged: number;
+  delivered: number;
+  failed: number;
+  lost: number;
+  duplicates: number;
+  delivered_per_s: number;
+  e2e_p50_ms: number | null;
+  e2e_p99_ms: number | null;
+  /** CPU milliseconds per delivered message, by component, from the first send until the last delivery. */
+  cpu_ms_per_delivered: Record<string, number>;
+  cpu: CpuProfile;
+};
 
 /**
  * Half the conversations go to WhatsApp numbers instead, whose DELIVERED comes from the emulator's receipts,
@@ -35,7 +52,7 @@ async function toWhatsapp(conversations: { recipient: string }[]): Promise<strin
 export async function e2e(
   client: ApiClient,
   { rate = 200, durationS = 30 }: ScenarioOptions = {},
-): Promise<ScenarioResult> {
+): Promise<ScenarioResult<E2eExtra>> {
   const fixture = await sendFixture(client, { senders: 40, recipients: 40 });
   const whatsappNumbers = await toWhatsapp(fixture.conversations);
   const recipients = await Promise.all(fixture.recipients.map((user) => AckingRecipient.connect(user)));
@@ -67,6 +84,7 @@ export async function e2e(
       e2e_p50_ms: at(50),
       e2e_p99_ms: at(99),
       cpu_ms_per_delivered: cpuPerMessage(profile, tracker.deliveredAt.size),
+      cpu: profile,
     });
   } finally {
     await tracker.stop();
