@@ -11,6 +11,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { isApiUp, startApi } from '../infra/api.js';
 import { startBridge } from '../infra/bridge/process.js';
+import { loadTriggers } from '../infra/bridge/triggers.js';
 import { buildFunctions } from '../infra/build.js';
 import { loadFunctions } from '../infra/functions.js';
 import { up } from '../infra/stack/commands.js';
@@ -82,10 +83,16 @@ const noopCall = (client: ApiClient, route: string) => async () => {
   return response.status === 200 ? ({ ok: true } as const) : ({ ok: false, kind: `http_${response.status}` } as const);
 };
 
-/** Lets the pipeline catch up between steps, so one step's backlog does not load the next. */
+/**
+ * Lets the pipeline catch up between steps (every consumer group, not just the router's), so one step's backlog does
+ * not load the next.
+ */
 async function settle(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && (await groupLag('chat4all-router', 'messages')) > 100) {
+  const deadline = Date.now() + (quick ? 60_000 : 120_000);
+  const triggers = loadTriggers();
+  const lag = async () =>
+    (await Promise.all(triggers.map((trigger) => groupLag(trigger.groupId, trigger.topic)))).reduce((a, b) => a + b, 0);
+  while (Date.now() < deadline && (await lag()) > 100) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -132,7 +139,7 @@ async function acceptMax(client: ApiClient, ceiling: number) {
  */
 async function e2eMax(client: ApiClient) {
   let best: { rate: number; run: Awaited<ReturnType<typeof e2e>>; profile: CpuProfile } | undefined;
-  for (const rate of quick ? [60, 120] : [60, 100, 140, 180]) {
+  for (const rate of quick ? [60, 100] : [60, 100, 140, 180]) {
     await settle();
     log(`(c) end to end at ${rate}/s`);
     const run = await e2e(client, { rate, durationS: quick ? 25 : 60 });
@@ -225,6 +232,7 @@ try {
   log(`(c) CPU by component: ${JSON.stringify(profile.share)}`);
 
   log('(d) java-baseline');
+  await settle();
   const java = await javaBaseline(client, { durationS: quick ? 30 : 120 });
 
   log('(e) cold starts and bundle sizes');
