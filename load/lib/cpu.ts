@@ -8,7 +8,7 @@ import { runningPid } from '../../infra/stack/processes.js';
 const TICKS_PER_S = 100;
 
 /** The processes of a running system, by the component they are. */
-function components(): Record<string, number[]> {
+export function components(): Record<string, number[]> {
   const pid = (value: number | undefined) => (value === undefined ? [] : [value]);
   let emulators: number[] = [];
   try {
@@ -76,4 +76,22 @@ export function cpuPerMessage(profile: CpuProfile, messages: number): Record<str
     ...Object.fromEntries(used.map(([name, seconds]) => [name, perMessage(seconds)])),
     total: perMessage(total),
   };
+}
+
+/** Resident memory (MB) of each component's processes now, from /proc/<pid>/status (0 when gone or not Linux). */
+export function residentMemoryMb(): Record<string, number> {
+  const rssKb = (pid: number): number => {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  return Object.fromEntries(
+    Object.entries(components()).map(([name, pids]) => [
+      name,
+      Math.round(pids.reduce((sum, pid) => sum + rssKb(pid), 0) / 1024),
+    ]),
+  );
 }

@@ -1,4 +1,5 @@
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
+import { loadTriggers } from '../../infra/bridge/triggers.js';
 
 /** Records waiting for a consumer group on a topic (end offsets minus committed offsets). */
 export async function groupLag(groupId: string, topic: string): Promise<number> {
@@ -17,4 +18,10 @@ export async function groupLag(groupId: string, topic: string): Promise<number> 
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Records waiting for any Kafka-triggered function (every consumer group of serverless.yml on its topic). */
+export async function pipelineLag(): Promise<number> {
+  const lags = await Promise.all(loadTriggers().map((trigger) => groupLag(trigger.groupId, trigger.topic)));
+  return lags.reduce((sum, lag) => sum + lag, 0);
 }
