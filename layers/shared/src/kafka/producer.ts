@@ -86,8 +86,8 @@ async function sendNow(items: { topic: string; message: Encoded }[]): Promise<vo
 }
 
 // Concurrent requests of one process (sends, webhooks, acks) mostly publish a record or two each: joined, they cost
-// the broker and this thread one request instead of many, without waiting for anything.
-// A joint send stays well under the broker's 1 MB record batch limit (a single publish over it goes alone, as before).
+// the broker and this thread one request instead of many, without waiting for anything. A joint send stays well
+// under the broker's 1 MB record batch limit (a single publish over it goes alone, as before).
 const sendJoined = coalesce(sendNow, {
   weight: ({ message }) => Buffer.byteLength(message.value) + Buffer.byteLength(message.key),
   maxWeight: 256 * 1024,
