@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { mapWithLimit } from '../concurrency.js';
 import type { ChannelDefinition, Media, ProviderFailure } from '../channels/types.js';
 import { config } from '../config.js';
 import type { DecodedRecord } from '../kafka/event.js';
@@ -98,15 +99,6 @@ const isOutboundMessage = (value: unknown): value is OutboundMessage => {
 
 type Valid = DecodedRecord<unknown> & { value: OutboundMessage };
 
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function forEachLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
-
 /**
  * Sends the records of one connector invocation to the provider, once each:
  * - a message already sent (a redelivered record) is not sent again, its SENT is re-announced;
@@ -185,7 +177,7 @@ export async function runConnector(
     if (lane) lane.push(record);
     else lanes.set(key, [record]);
   }
-  await forEachLimit([...lanes.values()], settings.concurrency, async (lane) => {
+  await mapWithLimit([...lanes.values()], settings.concurrency, async (lane) => {
     for (let index = 0; index < lane.length; index++) {
       const record = lane[index]!;
       const outcome = await deliver(channel, record.value, deps);

@@ -1,4 +1,5 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { BATCH_CONCURRENCY, mapWithLimit } from '../concurrency.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
@@ -59,13 +60,11 @@ export async function applyStatusEvents(
   const unplaced = await findMessages(db, [
     ...new Set(events.filter((event) => !event.conversation_id).map((event) => event.message_id)),
   ]);
-  await Promise.all(
-    events.map(async (event) => {
-      const conversationId = event.conversation_id ?? unplaced.get(event.message_id)?.conversation_id;
-      if (!conversationId) throw new UnknownMessageError(event.message_id);
-      await applyStatus(db, { ...event, conversation_id: conversationId });
-    }),
-  );
+  await mapWithLimit(events, BATCH_CONCURRENCY, async (event) => {
+    const conversationId = event.conversation_id ?? unplaced.get(event.message_id)?.conversation_id;
+    if (!conversationId) throw new UnknownMessageError(event.message_id);
+    await applyStatus(db, { ...event, conversation_id: conversationId });
+  });
   const applied = counter('status_updates_applied_total', 'Status events applied, by status', ['status']);
   for (const event of events) applied.inc({ status: event.status });
   await announceStatusChanges(db, events);

@@ -1,5 +1,6 @@
 import type cassandra from 'cassandra-driver';
 import { unsetIfNull, type CassandraClient } from '../clients/cassandra.js';
+import { BATCH_CONCURRENCY, mapWithLimit } from '../concurrency.js';
 import type { AcceptedMessage, MessageStatus } from './model.js';
 import { statusStatements, type BatchStatement } from './status.js';
 
@@ -94,8 +95,8 @@ export async function alreadyRouted(db: CassandraClient, messageIds: string[]): 
 }
 
 export async function markRouted(db: CassandraClient, messageIds: string[], at = new Date()): Promise<void> {
-  await Promise.all(
-    messageIds.map((id) => db.execute('UPDATE messages_by_id SET routed_at = ? WHERE message_id = ?', [at, id])),
+  await mapWithLimit(messageIds, BATCH_CONCURRENCY, (id) =>
+    db.execute('UPDATE messages_by_id SET routed_at = ? WHERE message_id = ?', [at, id]),
   );
 }
 

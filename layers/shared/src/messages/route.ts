@@ -1,4 +1,5 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { BATCH_CONCURRENCY, mapWithLimit } from '../concurrency.js';
 import { listMembers } from '../conversations/repository.js';
 import { linkedRecipient } from '../identities/service.js';
 import type { DecodedRecord } from '../kafka/event.js';
@@ -82,15 +83,15 @@ export async function routeMessages(db: CassandraClient, records: DecodedRecord<
     return true;
   });
 
-  await Promise.all(fresh.map((record) => storeAccepted(db, record.value, record.headers.correlation_id)));
+  await mapWithLimit(fresh, BATCH_CONCURRENCY, (record) =>
+    storeAccepted(db, record.value, record.headers.correlation_id),
+  );
   // Looked up concurrently; collected in record order, so each key's records keep their order.
-  const routes = await Promise.all(
-    fresh.map((record) =>
-      destinations(
-        db,
-        record.value,
-        record.headers.correlation_id ? { correlation_id: record.headers.correlation_id } : {},
-      ),
+  const routes = await mapWithLimit(fresh, BATCH_CONCURRENCY, (record) =>
+    destinations(
+      db,
+      record.value,
+      record.headers.correlation_id ? { correlation_id: record.headers.correlation_id } : {},
     ),
   );
   const byTopic: Record<string, OutgoingRecord[]> = {};
