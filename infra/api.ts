@@ -37,7 +37,11 @@ export function runningApiPid(): number | undefined {
  */
 export async function startApi(
   stdio: 'inherit' | number = 'inherit',
-  { detached = false, build = true }: { detached?: boolean; build?: boolean } = {},
+  {
+    detached = false,
+    build = true,
+    readyTimeoutMs = 120_000,
+  }: { detached?: boolean; build?: boolean; readyTimeoutMs?: number } = {},
 ): Promise<ChildProcess> {
   if (build) await buildFunctions({ quiet: stdio !== 'inherit' });
   const child = spawn(path.join(ROOT, 'node_modules/.bin/osls'), ['offline', 'start', '--stage', 'local'], {
@@ -54,11 +58,12 @@ export async function startApi(
   await waitUntil(
     'serverless-offline',
     async () => {
-      // Generous: a process restarted under load meets every client's retry at once before it answers this.
-      const response = await fetch(`${API.http}/health`, { signal: AbortSignal.timeout(20_000) });
+      // Generous: a process restarted under load meets every client's retry at once before it answers this (the fault
+      // suite's restart has seen /health answer after 26 s; an attempt abandoned sooner is never answered).
+      const response = await fetch(`${API.http}/health`, { signal: AbortSignal.timeout(60_000) });
       return response.status === 200 || response.status === 503;
     },
-    { timeoutMs: 120_000, intervalMs: 500, isDead: () => exited },
+    { timeoutMs: readyTimeoutMs, intervalMs: 500, isDead: () => exited },
   );
   return child;
 }

@@ -20,8 +20,12 @@ describe('fault: serverless-offline restarted', { timeout: 600_000 }, () => {
       inject: async () => {
         process.kill(pid, 'SIGKILL');
         await eventually('serverless-offline gone', async () => !isAlive(pid), { timeoutMs: 10_000 });
-        // The bundles are there already: a restart, not a rebuild.
-        await startApi(fs.openSync(serviceDir('api', 'restarted.log'), 'a'), { detached: true, build: false });
+        // The bundles are there already: a restart, not a rebuild. It meets the whole load's retries at once.
+        await startApi(fs.openSync(serviceDir('api', 'restarted.log'), 'a'), {
+          detached: true,
+          build: false,
+          readyTimeoutMs: 240_000,
+        });
       },
     });
     assertNothingLost(outcome);
