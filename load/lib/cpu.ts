@@ -8,7 +8,7 @@ import { runningPid } from '../../infra/stack/processes.js';
 const TICKS_PER_S = 100;
 
 /** The processes of a running system, by the component they are. */
-export function components(): Record<string, number[]> {
+function components(): Record<string, number[]> {
   const pid = (value: number | undefined) => (value === undefined ? [] : [value]);
   let emulators: number[] = [];
   try {
