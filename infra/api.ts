@@ -21,8 +21,6 @@ const OFFLINE_ENV = {
   SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL ?? 'warning',
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
-  SLS_DEPRECATION_DISABLE: '*',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 /** The serverless-offline process started by startApi, while it runs (its pid file is .stack/api/api.pid). */

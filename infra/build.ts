@@ -16,7 +16,7 @@ export const REQUIRE_SHIM =
 export const BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'esm',
   minify: true,
   sourcemap: 'linked',

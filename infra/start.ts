@@ -12,6 +12,7 @@ if (await isApiUp()) {
   process.exit(1);
 }
 
+log('start', `Node ${process.version} (${process.execPath})`);
 log('start', 'checking the stack (starts what is not running)');
 await up();
 log('start', 'building functions and starting serverless-offline');

@@ -41,7 +41,7 @@ async function startNoopServer(): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     minify: true,
     tsconfig: path.join(ROOT, 'tsconfig.json'),
     banner: {

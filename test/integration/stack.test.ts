@@ -22,7 +22,6 @@ const stackCli = (command: string) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/stack/cli.ts'), command], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
 
 const db = createCassandraClient({ keyspace: config.cassandra.keyspace });
