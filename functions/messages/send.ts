@@ -36,6 +36,7 @@ export const handler = apiHandler<AuthenticatedEvent & CorrelatedEvent>(
       claimedSenderId: optionalString(body, 'sender_id'),
       content: optionalString(body, 'content'),
       fileId: optionalString(body, 'file_id'),
+      type,
       idempotencyKey,
       correlationId: event.correlationId,
     });

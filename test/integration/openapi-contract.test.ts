@@ -7,6 +7,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import { config } from '@chat4all/shared/config.js';
+import { privateConversationId } from '@chat4all/shared/conversations/private-id.js';
 import { uuidv7 } from '@chat4all/shared/ids.js';
 import { signBody } from '@chat4all/shared/webhooks/signature.js';
 import { ROOT } from '../../infra/stack/paths.js';
@@ -277,6 +278,11 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
       body: { type: 'private', member_ids: ['user_b', 'user_c'] },
     });
     assert.equal(twoOthers.body.code, 'invalid_members');
+    const reserved = await call('createConversation', 400, {
+      headers: users.c.headers,
+      body: { type: 'private', conversation_id: privateConversationId(users.a.id, users.b.id), member_ids: ['user_b'] },
+    });
+    assert.equal(reserved.body.code, 'reserved_conversation_id');
     const unknownUser = await call('createConversation', 404, {
       headers: users.a.headers,
       body: { type: 'group', member_ids: [`nobody_${crypto.randomUUID().slice(0, 8)}`] },
@@ -451,6 +457,11 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
       body,
     });
     assert.equal(retry.body.message_id, first.body.message_id, 'the same key is the same message');
+    const reused = await call('sendMessage', 422, {
+      headers: { ...users.a.headers, 'Idempotency-Key': idempotencyKey },
+      body: { ...body, content: 'another message' },
+    });
+    assert.equal(reused.body.code, 'idempotency_key_reused');
     sent = first.body;
     // A new conversation_id with a recipient creates the private conversation of the two.
     const readConversation = newConversationId();
@@ -505,6 +516,16 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
       body,
     });
     assert.equal(badKey.body.code, 'invalid_idempotency_key');
+    const squat = await call('sendMessage', 400, {
+      headers: users.c.headers,
+      body: { conversation_id: privateConversationId(users.a.id, users.b.id), recipient_id: 'user_b', content: 'mine' },
+    });
+    assert.equal(squat.body.code, 'reserved_conversation_id');
+    const loneSurrogate = await call('sendMessage', 400, {
+      headers: users.a.headers,
+      body: `{"conversation_id":"${group}","content":"\\ud800"}`,
+    });
+    assert.equal(loneSurrogate.body.code, 'invalid_text');
     const tooLong = await call('sendMessage', 400, {
       headers: users.a.headers,
       body: { conversation_id: group, content: 'é'.repeat(5121) },

@@ -2,6 +2,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import { resolveUser } from '../users/resolve.js';
+import { isPrivateNamespace, requireOwnConversationId } from './private-id.js';
 import {
   deleteMember,
   findConversation,
@@ -40,6 +41,14 @@ export async function createConversation(
   const otherIds = [...new Set(others.map((user) => user.userId))].filter((id) => id !== creatorId);
   if (input.type === 'private' && otherIds.length + (input.externalParticipant ? 1 : 0) !== 1) {
     throw badRequest('a private conversation has exactly one other participant', 'invalid_members');
+  }
+  if (input.conversationId !== undefined && isPrivateNamespace(input.conversationId)) {
+    if (input.type !== 'private')
+      throw badRequest(
+        'conversation ids starting with "private:" are reserved for private conversations',
+        'reserved_conversation_id',
+      );
+    requireOwnConversationId(input.conversationId, creatorId, otherIds[0] ?? input.externalParticipant);
   }
   if (otherIds.length + 1 > MAX_MEMBERS) {
     throw conflict(`a conversation has at most ${MAX_MEMBERS} members`, 'member_limit_reached');

@@ -74,3 +74,39 @@ export function requireStringList(body: Body, field: string, max: number): strin
   }
   return value as string[];
 }
+
+/** A UTF-16 surrogate without its pair: no Unicode text, and UTF-8 (Cassandra, Kafka, S3) would store it as U+FFFD. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Where a parsed JSON value holds a string (or key) with a lone surrogate, as `field.list[2]`; undefined when none. */
+export function malformedTextAt(value: unknown): string | undefined {
+  // Iterative: a 1 MB body may nest 500,000 levels deep, far beyond the call stack.
+  const pending: [unknown, string][] = [[value, '']];
+  const label = (key: string) => (LONE_SURROGATE.test(key) ? key.replace(/\p{Cs}/gu, '\ufffd') : key).slice(0, 64);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, path] = next;
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node)) return path || 'the body';
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) pending.push([node[i], `${path}[${i}]`]);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node).reverse()) {
+        const at = path ? `${path}.${label(key)}` : label(key);
+        if (LONE_SURROGATE.test(key)) return at;
+        pending.push([item, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** 400 invalid_text when any text in the value is not well-formed Unicode (a lone UTF-16 surrogate). */
+export function requireWellFormedText(value: unknown): void {
+  let at = malformedTextAt(value);
+  if (at === undefined) return;
+  if (at.length > 200) at = `${at.slice(0, 200)}…`;
+  throw badRequest(
+    `${at} is not valid Unicode text: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)`,
+    'invalid_text',
+  );
+}

@@ -1,12 +1,14 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { privateConversationId, requireOwnConversationId, sameParty } from '../conversations/private-id.js';
+import { findConversation, findMember, type Conversation } from '../conversations/repository.js';
 import { createConversation, requireMembership } from '../conversations/service.js';
-import { findConversation, findMember } from '../conversations/repository.js';
 import { requireAttachableFile } from '../files/service.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { UUID_PATTERN, uuidv7 } from '../ids.js';
 import { publishOr503 } from '../kafka/producer.js';
 import { counter } from '../metrics/registry.js';
 import { resolveUser } from '../users/resolve.js';
+import { claimIdempotencyKey, markKeyPublished, typeOf, type MessageType } from './idempotency.js';
 import type { AcceptedMessage } from './model.js';
 import { channelOf, formatRecipient, parseRecipient, type Recipient } from './recipient.js';
 
@@ -22,6 +24,8 @@ export interface SendRequest {
   claimedSenderId?: string | undefined;
   content?: string | undefined;
   fileId?: string | undefined;
+  /** "text" or "file" as the body says; part of what an Idempotency-Key stands for. */
+  type?: MessageType | undefined;
   idempotencyKey?: string | undefined;
   correlationId: string;
 }
@@ -44,10 +48,18 @@ function checkContent(content: string | undefined, fileId: string | undefined): 
   }
 }
 
-/** A stable id for the private conversation of two parties, when the client names none. */
-export function privateConversationId(senderId: string, other: string): string {
-  return `private:${[senderId, other].sort().join(':')}`.slice(0, 128);
-}
+// Where it always lived, for its other users (identities, webhooks).
+export { privateConversationId };
+
+/**
+ * Whether a channel recipient may be addressed in this existing conversation: in a private one, only its external
+ * participant (otherwise whoever linked that address would join the two parties' conversation).
+ */
+const channelRecipientFits = (conversation: Conversation, recipient: Recipient | undefined): boolean =>
+  recipient === undefined ||
+  recipient.kind === 'user' ||
+  conversation.type !== 'private' ||
+  sameParty(conversation.external_participant, formatRecipient(recipient));
 
 /**
  * The common case in one round of parallel reads: the conversation exists, the sender is a member,
@@ -61,9 +73,10 @@ async function authorizeKnownConversation(
 ): Promise<{ conversationId: string; resolvedRecipient: string | null } | undefined> {
   if (recipient?.kind === 'user' && !UUID_PATTERN.test(recipient.ref)) return undefined; // a username: resolve it first
   const recipientId = recipient?.kind === 'user' ? recipient.ref.toLowerCase() : undefined;
+  const counterpart = recipient ? (recipientId ?? formatRecipient(recipient)) : undefined;
+  if (request.conversationId) requireOwnConversationId(request.conversationId, request.senderId, counterpart);
   const conversationId =
-    request.conversationId ??
-    (recipient ? privateConversationId(request.senderId, recipientId ?? formatRecipient(recipient)) : undefined);
+    request.conversationId ?? (counterpart ? privateConversationId(request.senderId, counterpart) : undefined);
   if (!conversationId) return undefined;
   const otherMember = recipientId !== undefined && recipientId !== request.senderId;
   const [conversation, senderMember, recipientMember] = await Promise.all([
@@ -72,6 +85,7 @@ async function authorizeKnownConversation(
     otherMember ? findMember(db, conversationId, recipientId) : undefined,
   ]);
   if (!conversation || !senderMember || (otherMember && !recipientMember)) return undefined;
+  if (!channelRecipientFits(conversation, recipient)) return undefined;
   return { conversationId, resolvedRecipient: recipientId ?? (recipient ? formatRecipient(recipient) : null) };
 }
 
@@ -89,6 +103,7 @@ async function authorizeConversation(
   if (known) return known;
   const recipientUser = recipient?.kind === 'user' ? await resolveUser(db, recipient.ref) : undefined;
   const resolvedRecipient = recipientUser ? recipientUser.userId : recipient ? formatRecipient(recipient) : null;
+  if (request.conversationId) requireOwnConversationId(request.conversationId, request.senderId, resolvedRecipient);
   const conversationId =
     request.conversationId ??
     (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
@@ -122,6 +137,9 @@ async function authorizeConversation(
       throw forbidden('the recipient is not a member of this conversation', 'recipient_not_member');
     });
   }
+  if (existing && !channelRecipientFits(existing, recipient)) {
+    throw forbidden('a private conversation goes to its own participant only', 'recipient_not_member');
+  }
   return { conversationId, resolvedRecipient };
 }
 
@@ -143,30 +161,11 @@ async function requireMembershipOnceWritten(db: CassandraClient, conversationId:
   }
 }
 
-/** The Idempotency-Key row of this sender: the message it already stands for, if any. */
-async function claimIdempotencyKey(
-  db: CassandraClient,
-  senderId: string,
-  key: string,
-  message: AcceptedMessage,
-): Promise<{ fresh: true } | { fresh: false; message: AcceptedMessage; published: boolean }> {
-  const result = await db.execute(
-    'INSERT INTO idempotency_keys (sender_id, idempotency_key, message_id, conversation_id, published, payload, created_at) VALUES (?, ?, ?, ?, false, ?, ?) IF NOT EXISTS',
-    [senderId, key, message.message_id, message.conversation_id, JSON.stringify(message), new Date()],
-  );
-  if (result.wasApplied()) return { fresh: true };
-  const row = result.first();
-  return {
-    fresh: false,
-    message: JSON.parse(row.get('payload')) as AcceptedMessage,
-    published: Boolean(row.get('published')),
-  };
-}
-
 /**
  * Validates, authorizes and publishes one message to the `messages` topic; resolves only after
  * the broker acknowledged it. With an Idempotency-Key, a retry (even a concurrent one) gets the
- * same message id, and a message whose first publish failed is published on the retry.
+ * same message id, and a message whose first publish failed is published on the retry; the same key with a
+ * different request is a 422 idempotency_key_reused.
  */
 export async function sendMessage(db: CassandraClient, request: SendRequest): Promise<SendReceipt> {
   if (
@@ -192,7 +191,8 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
   };
 
   if (request.idempotencyKey) {
-    const claim = await claimIdempotencyKey(db, request.senderId, request.idempotencyKey, message);
+    const type = typeOf(request.type, request.fileId);
+    const claim = await claimIdempotencyKey(db, request.senderId, request.idempotencyKey, message, type);
     if (!claim.fresh) {
       if (claim.published)
         return {
@@ -209,12 +209,7 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
       { key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } },
     ],
   });
-  if (request.idempotencyKey) {
-    await db.execute('UPDATE idempotency_keys SET published = true WHERE sender_id = ? AND idempotency_key = ?', [
-      request.senderId,
-      request.idempotencyKey,
-    ]);
-  }
+  if (request.idempotencyKey) await markKeyPublished(db, request.senderId, request.idempotencyKey);
   counter('messages_accepted_total', 'Messages acknowledged by Kafka and answered 202').inc();
   return { message_id: message.message_id, status: 'ACCEPTED', conversation_id: message.conversation_id };
 }
