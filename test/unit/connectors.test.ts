@@ -4,7 +4,12 @@ import { pino } from 'pino';
 import { whatsapp } from '@chat4all/shared/channels/whatsapp.js';
 import { config } from '@chat4all/shared/config.js';
 import { CircuitBreaker } from '@chat4all/shared/connectors/circuit-breaker.js';
-import { createRuntime, runConnector, type ConnectorDeps } from '@chat4all/shared/connectors/connector.js';
+import {
+  createRuntime,
+  runConnector,
+  SENT_HEADERS,
+  type ConnectorDeps,
+} from '@chat4all/shared/connectors/connector.js';
 import type { SendRecord, SendStore } from '@chat4all/shared/connectors/repository.js';
 import { fullJitterDelay, parseRetryAfter, retryDelay } from '@chat4all/shared/connectors/retry.js';
 import { RateLimiter, TokenBucket } from '@chat4all/shared/connectors/token-bucket.js';
@@ -175,21 +180,35 @@ type Script = (body: { text?: { body?: string } }) => {
   headers?: Record<string, string>;
 };
 
-function harness(script: Script, { done = new Map<string, SendRecord>(), threshold = 5 } = {}) {
+function harness(
+  script: Script,
+  {
+    done = new Map<string, SendRecord>(),
+    threshold = 5,
+    recordSentFails = false,
+    now = Date.now,
+  }: { done?: Map<string, SendRecord>; threshold?: number; recordSentFails?: boolean; now?: () => number } = {},
+) {
   const calls: string[] = [];
+  const attempts: string[] = [];
   const published: Record<string, OutgoingRecord[]>[] = [];
   const sleeps: number[] = [];
   const sent: string[] = [];
   const deadLettered: string[] = [];
   const store: SendStore = {
     findSends: async (ids) => new Map([...done].filter(([id]) => ids.includes(id))),
-    recordSent: async (entry) => void sent.push(`${entry.messageId}=${entry.providerMessageId}`),
+    recordAttempt: async (id) => void attempts.push(id),
+    recordSent: async (entry) => {
+      if (recordSentFails) throw new Error('Cassandra is away');
+      sent.push(`${entry.messageId}=${entry.providerMessageId}`);
+    },
     recordDeadLettered: async (id) => void deadLettered.push(id),
   };
   const settings = { ...config.channels.connector, breakerFailureThreshold: threshold, maxAttempts: 6 };
   const runtime = createRuntime(whatsapp, settings);
   const fakeFetch = (async (_url: string, init: { body: string }) => {
-    const body = JSON.parse(init.body) as { text?: { body?: string } };
+    const body = JSON.parse(init.body) as { text?: { body?: string }; biz_opaque_callback_data?: string };
+    assert.ok(attempts.includes(body.biz_opaque_callback_data!), 'the attempt is recorded before the call');
     calls.push(body.text?.body ?? '');
     const answer = script(body);
     return new Response(answer.body === undefined ? '' : JSON.stringify(answer.body), {
@@ -206,11 +225,13 @@ function harness(script: Script, { done = new Map<string, SendRecord>(), thresho
     log: pino({ level: 'silent' }),
     fetch: fakeFetch,
     sleep: async (ms) => void sleeps.push(ms),
+    now,
   };
   const statuses = () =>
     published.flatMap((byTopic) => (byTopic['status-updates'] ?? []).map((r) => r.value as StatusEvent));
   const deadLetters = () => published.flatMap((byTopic) => byTopic['whatsapp-outbound.dlq'] ?? []);
-  return { deps, calls, sleeps, sent, deadLettered, statuses, deadLetters, runtime };
+  const requeued = () => published.flatMap((byTopic) => byTopic['whatsapp-outbound'] ?? []);
+  return { deps, calls, sleeps, sent, attempts, deadLettered, statuses, deadLetters, requeued, runtime };
 }
 
 let wamids = 0;
@@ -339,5 +360,55 @@ describe('connector engine', () => {
     const result = await runConnector(whatsapp, [bad], h.deps);
     assert.equal(result.invalid, 1);
     assert.equal(h.deadLetters()[0]!.headers!.dlq_reason, 'not an outbound message');
+  });
+
+  it('never sends twice when the provider accepted but the send could not be recorded: Kafka keeps the outcome', async () => {
+    const first = harness(accepted, { recordSentFails: true });
+    const result = await runConnector(whatsapp, [record(message(40), 40)], first.deps);
+    assert.equal(result.sent, 1, 'the batch succeeds: failing it would send the message again');
+    assert.equal(first.calls.length, 1);
+    assert.equal(first.statuses().filter((s) => s.status === 'SENT').length, 1);
+    const [requeued] = first.requeued();
+    assert.ok(requeued, 'the record goes back to its topic with the outcome');
+    assert.match(requeued.headers![SENT_HEADERS.providerMessageId]!, /^wamid\./);
+
+    // The next invocation (Cassandra back) records it without calling the provider.
+    const second = harness(accepted);
+    const again: DecodedRecord<unknown> = { ...record(message(40), 41), headers: requeued.headers! };
+    await runConnector(whatsapp, [again], second.deps);
+    assert.equal(second.calls.length, 0, 'not sent again');
+    assert.deepEqual(second.sent, [`${message(40).message_id}=${requeued.headers![SENT_HEADERS.providerMessageId]}`]);
+  });
+
+  it('holds a message whose last attempt has no known outcome, then sends it once the grace period passed', async () => {
+    const clock = 1_000_000;
+    const grace = config.channels.connector.unsettledSendGraceMs;
+    const done = new Map<string, SendRecord>([
+      [message(41).message_id, { state: 'SENDING', providerMessageId: null, reason: null, at: new Date(clock - 1000) }],
+    ]);
+    const early = harness(accepted, { done, now: () => clock });
+    await assert.rejects(
+      runConnector(whatsapp, [record(message(41), 1), record(message(42, 'conv-41'), 2)], early.deps),
+      (error) => {
+        assert.ok(error instanceof RetryLaterError);
+        assert.ok(error.delayMs > 0 && error.delayMs <= 2000, 'looked at again soon');
+        return true;
+      },
+    );
+    assert.equal(early.calls.length, 0, 'neither it nor the next message of its conversation is sent');
+
+    const late = harness(accepted, { done, now: () => clock + grace });
+    const result = await runConnector(whatsapp, [record(message(41), 1), record(message(42, 'conv-41'), 2)], late.deps);
+    assert.equal(result.sent, 2);
+    assert.deepEqual(late.calls, ['hello 41', 'hello 42'], 'in order');
+  });
+
+  it('sends nothing when the attempt cannot be recorded', async () => {
+    const h = harness(accepted);
+    h.deps.store.recordAttempt = async () => {
+      throw new Error('Cassandra is away');
+    };
+    await assert.rejects(runConnector(whatsapp, [record(message(43), 1)], h.deps), RetryLaterError);
+    assert.equal(h.calls.length, 0);
   });
 });

@@ -28,6 +28,14 @@ const nonNegative = (name: string, fallback: number): number => {
   return value;
 };
 
+/** One throttle scope's settings: `<prefix>_FREE`, `_BASE_DELAY_SECONDS`, `_MAX_DELAY_SECONDS`, `_WINDOW_SECONDS`. */
+const throttleSettings = (prefix: string, defaults: { free: number; base: number; max: number; window: number }) => ({
+  free: positiveInt(`${prefix}_FREE`, defaults.free),
+  baseDelaySeconds: positiveInt(`${prefix}_BASE_DELAY_SECONDS`, defaults.base),
+  maxDelaySeconds: positiveInt(`${prefix}_MAX_DELAY_SECONDS`, defaults.max),
+  windowSeconds: positiveInt(`${prefix}_WINDOW_SECONDS`, defaults.window),
+});
+
 export const config = {
   kafka: {
     brokers: list('KAFKA_BROKERS', '127.0.0.1:9092'),
@@ -114,6 +122,11 @@ export const config = {
       breakerOpenMs: positiveInt('CONNECTOR_BREAKER_OPEN_MS', 5000),
       /** Records of one partition sent at once (different conversations; one conversation stays in order). */
       concurrency: positiveInt('CONNECTOR_CONCURRENCY', 8),
+      /**
+       * How long a message whose last send attempt has no known outcome waits for the provider's receipt before it is
+       * sent again (long enough for receipts delayed by an API restart; see docs/channels.md, "Once at the provider").
+       */
+      unsettledSendGraceMs: positiveInt('CONNECTOR_UNSETTLED_SEND_GRACE_MS', 60_000),
     },
   },
   /**
@@ -123,6 +136,23 @@ export const config = {
   sendRateLimit: {
     perSecond: nonNegative('SEND_RATE_LIMIT_PER_SECOND', 200),
     burst: positiveInt('SEND_RATE_LIMIT_BURST', 400),
+  },
+  /**
+   * Throttling of failed logins (per account and per client address) and of registrations (per client address), in
+   * Cassandra so that every API instance sees the same counts (layers/shared/src/auth/throttle). Per scope: FREE
+   * attempts within WINDOW_SECONDS cost nothing; each one after that waits BASE_DELAY_SECONDS, doubling, at most
+   * MAX_DELAY_SECONDS after the previous one. A successful login clears its account's failures.
+   */
+  authThrottle: {
+    account: throttleSettings('AUTH_THROTTLE_ACCOUNT', { free: 5, base: 1, max: 900, window: 86_400 }),
+    address: throttleSettings('AUTH_THROTTLE_ADDRESS', { free: 20, base: 1, max: 900, window: 3600 }),
+    register: throttleSettings('AUTH_THROTTLE_REGISTER', { free: 20, base: 10, max: 3600, window: 86_400 }),
+    /**
+     * Client addresses never throttled per address. The loopback: behind API Gateway no client has it, and locally it
+     * is the test suite and the load scenarios, which register and log in hundreds of users from it. `none`: no
+     * exemption.
+     */
+    exemptAddresses: list('AUTH_THROTTLE_EXEMPT_ADDRESSES', '127.0.0.1,::1'),
   },
   pushgatewayUrl: env('PUSHGATEWAY_URL', 'http://127.0.0.1:9091'),
   logLevel: env('LOG_LEVEL', 'info'),

@@ -9,11 +9,17 @@ import type { MessageStatus, OutboundMessage, StatusEvent } from '../messages/mo
 import { counter, gauge, histogram, secondsSince } from '../metrics/registry.js';
 import { BREAKER_GAUGE, CircuitBreaker } from './circuit-breaker.js';
 import { DLQ_HEADERS, deadLetter } from './dead-letter.js';
-import type { SendStore } from './repository.js';
+import type { SendRecord, SendStore } from './repository.js';
 import { parseRetryAfter, retryDelay } from './retry.js';
 import { RateLimiter } from './token-bucket.js';
 
 export const STATUS_TOPIC = 'status-updates';
+
+/**
+ * Headers of an outbound record the connector put back on its own topic because the provider accepted the message
+ * but the send could not be recorded (Cassandra away): the next invocation records it and never calls the provider.
+ */
+export const SENT_HEADERS = { providerMessageId: 'sent_provider_message_id', at: 'sent_at' } as const;
 
 export type ConnectorSettings = typeof config.channels.connector;
 
@@ -154,10 +160,15 @@ export async function runConnector(
   }
   const done = await deps.store.findSends([...new Set(valid.map((record) => record.value.message_id))]);
   const seen = new Set<string>();
+  const recordOnly: Valid[] = [];
   const fresh = valid.filter((record) => {
     const id = record.value.message_id;
     const previous = done.get(id);
     const replayed = record.headers[DLQ_HEADERS.replayedFrom] !== undefined;
+    if (record.headers[SENT_HEADERS.providerMessageId] !== undefined && previous?.state !== 'SENT') {
+      recordOnly.push(record);
+      return false;
+    }
     if (seen.has(id) || previous?.state === 'SENT' || (previous?.state === 'DEAD_LETTERED' && !replayed)) {
       result.duplicates += 1;
       if (previous?.state === 'SENT' && !seen.has(id))
@@ -168,6 +179,21 @@ export async function runConnector(
     seen.add(id);
     return true;
   });
+
+  // Sends the provider accepted in an earlier invocation that could not record them: record now, never send again.
+  await Promise.all(
+    recordOnly.map((record) =>
+      deps.store.recordSent(
+        {
+          ...sentBy(channel, record.value),
+          providerMessageId: record.headers[SENT_HEADERS.providerMessageId]!,
+          at: new Date(record.headers[SENT_HEADERS.at] ?? now()),
+        },
+        channel.channel,
+      ),
+    ),
+  );
+  const unrecorded: OutgoingRecord[] = [];
 
   // Send, one lane per conversation.
   const lanes = new Map<string, Valid[]>();
@@ -180,25 +206,35 @@ export async function runConnector(
   await mapWithLimit([...lanes.values()], settings.concurrency, async (lane) => {
     for (let index = 0; index < lane.length; index++) {
       const record = lane[index]!;
-      const outcome = await deliver(channel, record.value, deps);
+      const outcome =
+        (await unsettled(done.get(record.value.message_id), deps)) ??
+        (await attempt(channel, record.value, deps)) ??
+        (await deliver(channel, record.value, deps));
       if (outcome.kind === 'waiting') {
         for (const rest of lane.slice(index))
           waiting.push({ record: rest, delayMs: outcome.delayMs, reason: outcome.reason });
         return;
       }
       if (outcome.kind === 'sent') {
-        await persist(() =>
-          deps.store.recordSent(
-            {
-              messageId: record.value.message_id,
-              conversationId: record.value.conversation_id,
-              identity: record.value.recipient ?? `${channel.channel}:${record.value.to}`,
-              providerMessageId: outcome.providerMessageId,
-              at: outcome.at,
+        const send = { ...sentBy(channel, record.value), providerMessageId: outcome.providerMessageId, at: outcome.at };
+        try {
+          await persist(() => deps.store.recordSent(send, channel.channel));
+        } catch (error) {
+          // The provider has it: failing the batch would send it again on the retry. Kafka keeps the outcome instead.
+          deps.log.warn(
+            { function: functionName, message_id: send.messageId, err: (error as Error).message },
+            'send not recorded; requeued to be recorded',
+          );
+          unrecorded.push({
+            key: record.key ?? record.value.conversation_id,
+            value: record.value,
+            headers: {
+              ...record.headers,
+              [SENT_HEADERS.providerMessageId]: send.providerMessageId,
+              [SENT_HEADERS.at]: send.at.toISOString(),
             },
-            channel.channel,
-          ),
-        );
+          });
+        }
         result.sent += 1;
         status(record, 'SENT', { provider_message_id: outcome.providerMessageId }, outcome.at);
       } else {
@@ -227,7 +263,8 @@ export async function runConnector(
     status(record, 'PENDING', { reason: waiting[0]!.reason });
   }
 
-  await deps.publish({ [STATUS_TOPIC]: statuses, ...deadLetters });
+  const requeued = unrecorded.length > 0 ? { [records[0]!.topic]: unrecorded } : {};
+  await deps.publish({ [STATUS_TOPIC]: statuses, ...deadLetters, ...requeued });
   await Promise.all(
     deadLettered.map((letter) =>
       deps.store.recordDeadLettered(letter.messageId, channel.channel, letter.reason, letter.at),
@@ -252,6 +289,44 @@ export async function runConnector(
     throw new RetryLaterError(delayMs, `${waiting.length} record(s) wait: ${waiting[0]!.reason}`);
   }
   return result;
+}
+
+const sentBy = (channel: ChannelDefinition, message: OutboundMessage) => ({
+  messageId: message.message_id,
+  conversationId: message.conversation_id,
+  identity: message.recipient ?? `${channel.channel}:${message.to}`,
+});
+
+/**
+ * A message whose earlier send attempt has no known outcome (SENDING: the process died, or its invocation was given
+ * up, between the call and recording its answer) waits for evidence before it is sent again: a provider that echoes
+ * our message id in its receipts (WhatsApp) lets the webhook record the send meanwhile, and then it is not sent again.
+ * Past the grace period without evidence it is sent again.
+ */
+async function unsettled(previous: SendRecord | undefined, deps: ConnectorDeps): Promise<Outcome | undefined> {
+  if (previous?.state !== 'SENDING') return undefined;
+  const waitMs = previous.at.getTime() + deps.settings.unsettledSendGraceMs - (deps.now ?? Date.now)();
+  if (waitMs <= 0) return undefined;
+  // Looked at again every few seconds: the evidence usually comes long before the grace period ends.
+  return {
+    kind: 'waiting',
+    delayMs: Math.min(waitMs, 2000),
+    reason: 'an earlier send attempt has no known outcome yet',
+  };
+}
+
+/** Writes SENDING before the provider is called; when that write fails, nothing is sent and the record waits. */
+async function attempt(
+  channel: ChannelDefinition,
+  message: OutboundMessage,
+  deps: ConnectorDeps,
+): Promise<Outcome | undefined> {
+  try {
+    await deps.store.recordAttempt(message.message_id, channel.channel, new Date((deps.now ?? Date.now)()));
+    return undefined;
+  } catch (error) {
+    return { kind: 'waiting', delayMs: 1000, reason: `the send could not be recorded: ${(error as Error).message}` };
+  }
 }
 
 /** A write that must not be lost once the provider accepted a message: retried briefly before giving up. */

@@ -1,8 +1,11 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 
-/** What a connector already did with a message (outbound_sends), so a redelivered record is not sent twice. */
+/**
+ * What a connector already did with a message (outbound_sends), so a redelivered record is not sent twice. SENDING is
+ * written just before the provider is called: found on a redelivery, it means the outcome of that call is unknown.
+ */
 export interface SendRecord {
-  state: 'SENT' | 'DEAD_LETTERED';
+  state: 'SENDING' | 'SENT' | 'DEAD_LETTERED';
   providerMessageId: string | null;
   reason: string | null;
   at: Date;
@@ -19,13 +22,21 @@ export interface ProviderMessage {
   published: boolean;
 }
 
+/** A message the provider accepted, under the id it gave. */
+export interface OutboundSend {
+  messageId: string;
+  conversationId: string;
+  identity: string | null;
+  providerMessageId: string;
+  at: Date;
+}
+
 /** What connectors need from the database; tests give an in-memory one. */
 export interface SendStore {
   findSends(messageIds: string[]): Promise<Map<string, SendRecord>>;
-  recordSent(
-    sent: { messageId: string; conversationId: string; identity: string; providerMessageId: string; at: Date },
-    channel: string,
-  ): Promise<void>;
+  /** Written before the provider is called (state SENDING). */
+  recordAttempt(messageId: string, channel: string, at: Date): Promise<void>;
+  recordSent(sent: OutboundSend, channel: string): Promise<void>;
   recordDeadLettered(messageId: string, channel: string, reason: string, at: Date): Promise<void>;
 }
 
@@ -50,33 +61,15 @@ export function cassandraSendStore(db: CassandraClient): SendStore {
       );
     },
 
-    /** The mapping first: once outbound_sends says SENT, a webhook can already resolve the provider's id. */
-    async recordSent(sent, channel) {
-      await db.batch(
-        [
-          {
-            query:
-              'INSERT INTO provider_messages (provider_message_id, channel, direction, message_id, conversation_id, identity, published, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-            params: [
-              sent.providerMessageId,
-              channel,
-              'outbound',
-              sent.messageId,
-              sent.conversationId,
-              sent.identity,
-              true,
-              sent.at,
-            ],
-          },
-          {
-            query:
-              'INSERT INTO outbound_sends (message_id, channel, state, provider_message_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
-            params: [sent.messageId, channel, 'SENT', sent.providerMessageId, null, sent.at],
-          },
-        ],
-        { prepare: true, logged: true },
+    async recordAttempt(messageId, channel, at) {
+      await db.execute(
+        'INSERT INTO outbound_sends (message_id, channel, state, at) VALUES (?, ?, ?, ?)',
+        [messageId, channel, 'SENDING', at],
+        { prepare: true },
       );
     },
+
+    recordSent: (sent, channel) => recordOutboundSend(db, sent, channel),
 
     async recordDeadLettered(messageId, channel, reason, at) {
       await db.execute(
@@ -85,6 +78,38 @@ export function cassandraSendStore(db: CassandraClient): SendStore {
       );
     },
   };
+}
+
+/**
+ * Records that the provider accepted a message: the provider id → message mapping (for webhooks) and SENT in
+ * outbound_sends, in one logged batch. Idempotent: the connector and a webhook that echoes our message id may both
+ * record the same send.
+ */
+export async function recordOutboundSend(db: CassandraClient, sent: OutboundSend, channel: string): Promise<void> {
+  await db.batch(
+    [
+      {
+        query:
+          'INSERT INTO provider_messages (provider_message_id, channel, direction, message_id, conversation_id, identity, published, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        params: [
+          sent.providerMessageId,
+          channel,
+          'outbound',
+          sent.messageId,
+          sent.conversationId,
+          sent.identity,
+          true,
+          sent.at,
+        ],
+      },
+      {
+        query:
+          'INSERT INTO outbound_sends (message_id, channel, state, provider_message_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+        params: [sent.messageId, channel, 'SENT', sent.providerMessageId, null, sent.at],
+      },
+    ],
+    { prepare: true, logged: true },
+  );
 }
 
 const toProviderMessage = (row: { get(name: string): unknown }): ProviderMessage => ({

@@ -1,6 +1,11 @@
 import type { ChannelDefinition, InboundMessage, ProviderStatus } from '../channels/types.js';
 import type { CassandraClient } from '../clients/cassandra.js';
-import { claimInbound, findProviderMessage, markInboundPublished } from '../connectors/repository.js';
+import {
+  claimInbound,
+  findProviderMessage,
+  markInboundPublished,
+  recordOutboundSend,
+} from '../connectors/repository.js';
 import { findConversation } from '../conversations/repository.js';
 import { createConversation } from '../conversations/service.js';
 import { serviceUnavailable } from '../http/errors.js';
@@ -49,6 +54,20 @@ async function statusRecord(
     const stored = await findMessage(db, status.messageIdHint);
     messageId = stored?.message_id;
     conversationId = stored?.conversation_id;
+    // The provider has a message of ours under an id we never recorded (the connector stopped between its call and
+    // the record): record it now, so the connector does not send it a second time (connectors/connector.ts).
+    if (stored)
+      await recordOutboundSend(
+        db,
+        {
+          messageId: stored.message_id,
+          conversationId: stored.conversation_id,
+          identity: stored.recipient ?? null,
+          providerMessageId: status.providerMessageId,
+          at: new Date(status.at),
+        },
+        channel.channel,
+      );
   }
   if (!messageId) return undefined;
   return {
