@@ -1,7 +1,8 @@
 /**
- * npm test: unit tests, then integration tests against the real stack and API, then the disruptive tests and the
- * fault suite (test/faults). Starts the stack (npm run stack:up), serverless-offline and the bridge when they are
- * not running, and stops only the API and bridges it started.
+ * npm test: unit tests, then integration tests against the real stack and API, then the disruptive tests, the
+ * fault suite (test/faults) and the lifecycle tests (test/lifecycle: npm start and npm stop, which ends the stack).
+ * Starts the stack (npm run stack:up), serverless-offline and the bridge when they are not running, and stops only
+ * the API and bridges it started.
  * npm run test:faults (--faults): the fault suite alone.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -70,6 +71,8 @@ if (status === 0 && !onlyUnit) {
     }
     // Steady load, one fault at a time, and an audit of every acknowledged message (load/reports/faults-latest.json).
     if (status === 0) status = runTests('fault suite', testFiles('test/faults'));
+    // Last, as it ends with npm stop: npm start's supervision and crash recovery (test/lifecycle).
+    if (status === 0 && !onlyFaults) status = runTests('lifecycle tests', testFiles('test/lifecycle'));
   } catch (error) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;

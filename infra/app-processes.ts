@@ -1,0 +1,70 @@
+/**
+ * The project's own long-running processes besides the stack's services: npm start's supervisor, the API
+ * (serverless-offline), the bridges and the provider emulators. Each is found from its pid file and checked against
+ * /proc/<pid>/cmdline, so a pid the kernel handed to another program is never taken for ours.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { API, runningApiPid } from './api.js';
+import { runningBridges } from './bridge/process.js';
+import { emulatorPidFile } from './emulators/process.js';
+import { STACK_DIR } from './stack/paths.js';
+import { delay, isAlive, isPortOpen, isProcessOf } from './stack/processes.js';
+
+export const supervisorPidFile = path.join(STACK_DIR, 'start.pid');
+
+function pidFrom(file: string, marker: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && isProcessOf(pid, marker)) return pid;
+  } catch {
+    return undefined;
+  }
+  fs.rmSync(file, { force: true }); // a stale pid file
+  return undefined;
+}
+
+/** The running npm start (its supervisor process), if any. */
+export const runningSupervisor = (): number | undefined => pidFrom(supervisorPidFile, 'infra/start.ts');
+
+export const runningEmulators = (): number | undefined => pidFrom(emulatorPidFile, 'infra/emulators/main.ts');
+
+export interface AppProcess {
+  name: string;
+  pid: number;
+}
+
+/** The API, bridges and emulators running now, whoever started them. */
+export function runningAppProcesses(): AppProcess[] {
+  const api = runningApiPid();
+  const emulators = runningEmulators();
+  return [
+    ...(api === undefined ? [] : [{ name: 'api', pid: api }]),
+    ...runningBridges().map((pid) => ({ name: 'bridge', pid })),
+    ...(emulators === undefined ? [] : [{ name: 'emulators', pid: emulators }]),
+  ];
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
+export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await delay(100);
+  if (isAlive(pid)) signal('SIGKILL');
+  while (isAlive(pid)) await delay(100);
+}
+
+/** The ports npm start serves on; one still open after ours are stopped belongs to another program. */
+export const APP_PORTS = [API.httpPort, 3001, 3002, 4010, 4011] as const;
+
+export async function busyPorts(): Promise<number[]> {
+  const open = await Promise.all(APP_PORTS.map(async (port) => ((await isPortOpen(port)) ? port : undefined)));
+  return open.filter((port): port is (typeof APP_PORTS)[number] => port !== undefined);
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { Supervisor } from '../../infra/supervisor.js';
+
+/** A real child process: runs `script` under this Node. */
+const node = (script: string) => spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+
+describe('npm start supervisor', () => {
+  it('starts a child that exits unexpectedly again, with a growing delay, and says why', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 50, maxDelayMs: 1000 });
+    let starts = 0;
+    let restartedTwice!: () => void;
+    const twice = new Promise<void>((resolve) => (restartedTwice = resolve));
+    await supervisor.add({
+      name: 'flaky',
+      start: async () => {
+        starts += 1;
+        if (starts === 3) restartedTwice();
+        return node(starts < 3 ? 'process.exit(3)' : 'setInterval(() => {}, 1000)');
+      },
+    });
+    await twice;
+    assert.equal(starts, 3);
+    assert.match(lines[0]!, /^flaky exited with code 3 after 0 s: starting it again in 0.05 s$/);
+    assert.match(
+      lines.find((line) => line.includes('again in 0.1 s')) ?? '',
+      /exited with code 3/,
+      'the delay doubles',
+    );
+    await supervisor.stop();
+  });
+
+  it('stops its children without starting them again', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 10 });
+    let starts = 0;
+    const child = await supervisor.add({
+      name: 'steady',
+      start: async () => {
+        starts += 1;
+        return node('setInterval(() => {}, 1000)');
+      },
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await supervisor.stop();
+    await exited;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // longer than the restart delay
+    assert.equal(starts, 1);
+    assert.deepEqual(lines, []);
+  });
+
+  it('restarts a child killed by a signal', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 10 });
+    const pids: number[] = [];
+    let second!: () => void;
+    const restarted = new Promise<void>((resolve) => (second = resolve));
+    const first = await supervisor.add({
+      name: 'bridge',
+      start: async () => {
+        const child = node('setInterval(() => {}, 1000)');
+        pids.push(child.pid!);
+        if (pids.length === 2) second();
+        return child;
+      },
+    });
+    first.kill('SIGKILL');
+    await restarted;
+    assert.notEqual(pids[0], pids[1]);
+    assert.match(lines[0]!, /^bridge was killed by SIGKILL/);
+    await supervisor.stop();
+  });
+});
