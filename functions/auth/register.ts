@@ -1,4 +1,6 @@
 import { hashPassword } from '@chat4all/shared/auth/password.js';
+import { sourceIp } from '@chat4all/shared/auth/throttle/address.js';
+import { admit, registrationScopes, throttledError } from '@chat4all/shared/auth/throttle/throttle.js';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { apiHandler } from '@chat4all/shared/http/api-handler.js';
 import { badRequest, conflict } from '@chat4all/shared/http/errors.js';
@@ -17,7 +19,11 @@ const MAX_EMAIL = 254;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 128;
 
-/** POST /auth/register {username, password, email} → 201 {user_id, username, email, created_at}. */
+/**
+ * POST /auth/register {username, password, email} → 201 {user_id, username, email, created_at}; 429 with Retry-After
+ * once the client address made too many registrations (every valid one counts, taken names included: 409s would
+ * otherwise list who exists).
+ */
 export const handler = apiHandler<CorrelatedEvent>(
   async (event) => {
     const body = requireObject(event.body as unknown);
@@ -36,7 +42,17 @@ export const handler = apiHandler<CorrelatedEvent>(
     if (email.length > MAX_EMAIL || !EMAIL.test(email))
       throw badRequest('email is not a valid address', 'invalid_field');
 
-    const result = await createUser(getCassandra(), { username, email, passwordHash: await hashPassword(password) });
+    const db = getCassandra();
+    const admitted = await admit(db, registrationScopes(sourceIp(event)));
+    if (!admitted.allowed) {
+      logger.info(
+        { function: 'auth-register', correlation_id: event.correlationId, retry_after_ms: admitted.retryAfterMs },
+        'registration throttled',
+      );
+      throw throttledError('registration_throttled', 'registrations', admitted.retryAfterMs);
+    }
+
+    const result = await createUser(db, { username, email, passwordHash: await hashPassword(password) });
     if (!result.created) {
       throw result.conflict === 'username'
         ? conflict('username is already taken', 'username_taken')
