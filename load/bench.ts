@@ -2,7 +2,10 @@
  * npm run bench [-- --quick]: in one go on this machine, (a) the ceiling — a no-op Middy handler under
  * the same serverless-offline settings, at saturation; (b) the accept path at its maximum sustainable
  * rate (p99 ≤ 100 ms, no errors) and its ratio to (a); (c) end-to-end deliveries per second with
- * p50/p99, lost and duplicates; (d) java-baseline; (e) module init time and bundle size per function.
+ * p50/p99, lost and duplicates; (d) java-baseline; (e) module init time and bundle size per function; (f) what one
+ * delivered message costs on each path (Cassandra statements, Kafka records, invocations, log lines: the table of the
+ * cost-budget test). Before it starts and while it measures it watches what else the machine does: a run during which
+ * processes other than the stack and the load generator used more than 5 % of a core is flagged as noisy.
  * Writes load/reports/latest.json, a Markdown report, SVG charts, and a dated row in README.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -24,7 +27,8 @@ import { e2e } from './scenarios/e2e.js';
 import { javaBaseline } from './scenarios/java-baseline.js';
 import { openConversations, sendFixture } from './lib/fixtures.js';
 import { pipelineLag } from './lib/lag.js';
-import type { CpuProfile } from './lib/cpu.js';
+import { machineNoise, NoiseMonitor, NOISY_CORES, type CpuProfile, type MachineNoise } from './lib/cpu.js';
+import { costTable, measureCostPaths, type PathCost } from './lib/costs.js';
 import os from 'node:os';
 
 const quick = process.argv.includes('--quick');
@@ -202,7 +206,7 @@ interface BenchRow {
   java_baseline: { msgs_per_min: number; p95_ms: number };
 }
 
-function readmeRow(r: BenchRow): void {
+function readmeRow(r: BenchRow, noisy: boolean): void {
   const readme = path.join(ROOT, 'README.md');
   const text = fs.readFileSync(readme, 'utf8');
   const marker = '<!-- bench-results -->';
@@ -210,9 +214,23 @@ function readmeRow(r: BenchRow): void {
   if (at < 0) return;
   // The marker stands above the table; the newest row goes right under its header.
   const headerEnd = text.indexOf('\n', text.indexOf('\n', text.indexOf('\n', at) + 1) + 1);
-  const row = `| ${new Date().toISOString().slice(0, 10)} | ${quick ? 'quick' : 'full'} | ${r.noop_ceiling_rps} | ${r.accept_max_rps} (${Math.round((r.accept_max_rps / r.noop_ceiling_rps) * 100)} %) | ${r.accept_p99_ms} | ${r.e2e_max_msgs_per_s} | ${r.e2e_p50_ms} / ${r.e2e_p99_ms} | ${r.lost} / ${r.duplicates} | ${r.java_baseline.msgs_per_min} msg/min, p95 ${r.java_baseline.p95_ms} ms |`;
+  const row = `| ${new Date().toISOString().slice(0, 10)} | ${quick ? 'quick' : 'full'}${noisy ? ' (noisy)' : ''} | ${r.noop_ceiling_rps} | ${r.accept_max_rps} (${Math.round((r.accept_max_rps / r.noop_ceiling_rps) * 100)} %) | ${r.accept_p99_ms} | ${r.e2e_max_msgs_per_s} | ${r.e2e_p50_ms} / ${r.e2e_p99_ms} | ${r.lost} / ${r.duplicates} | ${r.java_baseline.msgs_per_min} msg/min, p95 ${r.java_baseline.p95_ms} ms |`;
   fs.writeFileSync(readme, `${text.slice(0, headerEnd + 1)}${row}\n${text.slice(headerEnd + 1)}`);
 }
+
+const percentOfCore = (cores: number): string => `${Math.round(cores * 1000) / 10} %`;
+
+/** One line on what else the machine did, naming the busiest other processes. */
+const noiseLine = (noise: MachineNoise): string =>
+  `${percentOfCore(noise.others_cores)} of a core over ${noise.wall_s} s, load average ${noise.load_average.join(' / ')}` +
+  (noise.top.length > 0
+    ? `; busiest: ${noise.top.map((p) => `${p.name.replaceAll('|', '/')} (pid ${p.pid}) ${percentOfCore(p.cores)}`).join('; ')}`
+    : '');
+
+// What the machine does before anything starts: a busy machine is seen before the run, not guessed at after it.
+const quietBefore = await machineNoise(5);
+log(`before the bench, other processes: ${noiseLine(quietBefore)}`);
+let noise: NoiseMonitor | undefined;
 
 const started = Date.now();
 let api: ChildProcess | undefined;
@@ -227,6 +245,7 @@ try {
   const sizes = await buildFunctions({ quiet: true });
   await startNoopServer();
   const client = new ApiClient();
+  noise = new NoiseMonitor();
 
   log('(a) no-op ceiling');
   const ceiling = await noopCeiling();
@@ -244,6 +263,24 @@ try {
   log('(d) java-baseline');
   await settle();
   const java = await javaBaseline(client, { durationS: quick ? 30 : 120 });
+
+  log('(f) cost per delivered message, by path');
+  // A failure here (another deployment consuming the same topics, a path that never delivered) is reported, and the
+  // rest of the bench still written.
+  let costs: PathCost[] = [];
+  let costsError: string | undefined;
+  try {
+    costs = await measureCostPaths({
+      log,
+      ...(quick ? { messages: { websocket: 5, whatsapp: 5, group: 2, offline: 5, read: 5 } } : {}),
+    });
+  } catch (error) {
+    costsError = (error as Error).message;
+    log(`(f) not measured: ${costsError}`);
+  }
+  const during = noise.stop();
+  const noisy = during.others_cores > NOISY_CORES;
+  log(`during the measurement, other processes: ${noiseLine(during)}${noisy ? ' → NOISY RUN' : ''}`);
 
   log('(e) cold starts and bundle sizes');
   const functions = coldStarts(sizes);
@@ -278,6 +315,13 @@ try {
       cpu_ms_per_message: e2eRun.extra.cpu_ms_per_delivered,
     },
     functions,
+    cost_per_delivery: costsError ? { error: costsError } : costs,
+    machine_noise: {
+      threshold_cores: NOISY_CORES,
+      noisy,
+      before: quietBefore,
+      during,
+    },
     duration_s: Math.round((Date.now() - started) / 1000),
   };
   writeReport('latest.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -290,6 +334,10 @@ try {
   writeReport(
     'bench-latest.md',
     `# Chat4All bench (${report.mode}), ${report.at}\n\nMachine: ${report.machine}\n\n` +
+      (noisy
+        ? `**Noisy run: processes other than the stack and the load generator used ${percentOfCore(during.others_cores)} of a core while it measured (more than ${percentOfCore(NOISY_CORES)}): do not compare it with quiet runs.** ${noiseLine(during)}.\n\n`
+        : `Quiet run: processes other than the stack and the load generator used ${noiseLine(during)} while it measured (at most ${percentOfCore(NOISY_CORES)}).\n\n`) +
+      `Before it started: ${noiseLine(quietBefore)}.\n\n` +
       `| measure | value |\n|---|---|\n` +
       `| (a) no-op ceiling | ${ceiling} req/s |\n| (a') no-op with the metrics middleware | ${withMetrics} req/s: overhead ${Math.round(metricsOverhead * 1000) / 10} % of throughput |\n| (b) accept max (p99 ≤ 100 ms, 0 errors) | ${acceptRun.rate} msg/s = ${Math.round(report.accept_ratio_to_ceiling * 100)} % of (a), p99 ${report.accept_p99_ms} ms |\n` +
       `| (c) end to end | ${x.delivered_per_s} delivered/s offered ${e2eRate}/s, p50 ${x.e2e_p50_ms} ms, p99 ${x.e2e_p99_ms} ms, lost ${x.lost}, duplicates ${x.duplicates} |\n` +
@@ -299,11 +347,16 @@ try {
       Object.entries(functions)
         .map(([name, f]) => `| ${name} | ${f.cold_start_ms} | ${f.bundle_kb} |`)
         .join('\n') +
+      `\n\n## (f) Cost per delivered message, by path\n\nCounted at the source (Cassandra client, Kafka producer, function invocations, the functions' log lines), ` +
+      `messages sent one at a time, each followed until delivered and the pipeline caught up; the cost-budget test ` +
+      `(test/integration/cost-budget.test.ts) holds each path to its budget.\n\n${costsError ? `Not measured: ${costsError}\n` : costTable(costs)}\n` +
+      costs.map((c) => `- ${c.path}: ${c.description}`).join('\n') +
       `\n\n![accept rate](bench-accept-rate.svg) ![accept latency](bench-accept-latency.svg)\n![e2e rate](bench-e2e-rate.svg) ![e2e latency](bench-e2e-latency.svg)\n`,
   );
-  readmeRow(report);
+  readmeRow(report, noisy);
   console.log(JSON.stringify(report, null, 2));
 } finally {
+  noise?.stop();
   for (const child of children) child.kill('SIGTERM');
   bridge?.kill('SIGTERM');
   api?.kill('SIGTERM');

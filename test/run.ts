@@ -9,7 +9,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isApiUp, runningApiPid, startApi } from '../infra/api.js';
-import { runningBridges, startBridge } from '../infra/bridge/process.js';
+import { runningBridges, superviseBridge, type SupervisedBridge } from '../infra/bridge/process.js';
 import { startEmulators } from '../infra/emulators/process.js';
 import { log, up } from '../infra/stack/commands.js';
 import { ROOT, STACK_DIR } from '../infra/stack/paths.js';
@@ -35,7 +35,7 @@ const onlyUnit = process.argv.includes('--unit');
 const onlyFaults = process.argv.includes('--faults');
 let status = onlyFaults ? 0 : runTests('unit tests', testFiles('test/unit'));
 let api: ChildProcess | undefined;
-let bridge: ChildProcess | undefined;
+let bridge: SupervisedBridge | undefined;
 let emulators: ChildProcess | undefined;
 
 if (status === 0 && !onlyUnit) {
@@ -52,7 +52,7 @@ if (status === 0 && !onlyUnit) {
       process.env.CHAT4ALL_API_LOG = apiLog; // tests that follow a message through the logs read these
       const bridgeLog = path.join(STACK_DIR, 'bridge-test.log');
       log('test', `starting the event-source bridge (log: ${path.relative(ROOT, bridgeLog)})`);
-      bridge = await startBridge(fs.openSync(bridgeLog, 'w'));
+      bridge = await superviseBridge(fs.openSync(bridgeLog, 'w'), {}, (line) => log('test', line));
       process.env.CHAT4ALL_BRIDGE_LOG = bridgeLog;
     }
     // The log scan reads what every other test made the API and the bridge write, so it runs after them, on its own
@@ -77,7 +77,7 @@ if (status === 0 && !onlyUnit) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;
   } finally {
-    bridge?.kill('SIGTERM');
+    bridge?.stop();
     emulators?.kill('SIGTERM');
     // Bridges that tests started in place of one they killed (see bridge-resume.test.ts).
     for (const pid of runningBridges()) if (!bridgesBefore.includes(pid)) process.kill(pid, 'SIGTERM');

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { metrics } from '@chat4all/shared/metrics/middleware.js';
 import { publish } from '@chat4all/shared/kafka/producer.js';
 import { logger } from '@chat4all/shared/logger.js';
 import { addConnection } from '@chat4all/shared/realtime/connections.js';
@@ -12,14 +13,18 @@ import { NOTIFICATIONS_TOPIC } from '@chat4all/shared/realtime/status-updates.js
  * WebSocket $connect: a valid token (?token= or Authorization) or 401, which refuses the handshake.
  * Records the connection and asks for a replay of what the user has not acknowledged yet.
  */
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().handler(async (event) => {
-  const user = handshakeUser(event);
-  if (!user)
-    return { statusCode: 401, body: JSON.stringify({ error: 'missing or invalid token', code: 'unauthorized' }) };
-  const connectionId = event.requestContext.connectionId!;
-  await addConnection(getCassandra(), user.userId, connectionId);
-  const replay: NotificationCommand = { kind: 'replay', to: user.userId, connection_id: connectionId };
-  await publish({ [NOTIFICATIONS_TOPIC]: [{ key: user.userId, value: replay }] });
-  logger.info({ function: 'realtime-connect', connection_id: connectionId, user_id: user.userId }, 'connected');
-  return { statusCode: 200, body: '' };
-});
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  // Per-invocation metrics like every other function (invocations, and the cost counters of its statements, records
+  // and log lines reach the Pushgateway only through them).
+  .use(metrics() as middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>)
+  .handler(async (event) => {
+    const user = handshakeUser(event);
+    if (!user)
+      return { statusCode: 401, body: JSON.stringify({ error: 'missing or invalid token', code: 'unauthorized' }) };
+    const connectionId = event.requestContext.connectionId!;
+    await addConnection(getCassandra(), user.userId, connectionId);
+    const replay: NotificationCommand = { kind: 'replay', to: user.userId, connection_id: connectionId };
+    await publish({ [NOTIFICATIONS_TOPIC]: [{ key: user.userId, value: replay }] });
+    logger.info({ function: 'realtime-connect', connection_id: connectionId, user_id: user.userId }, 'connected');
+    return { statusCode: 200, body: '' };
+  });

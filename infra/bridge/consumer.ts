@@ -1,8 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
+import { withTimeout } from '@chat4all/shared/timeout.js';
 import { buildEvent } from './event.js';
 import { FunctionError, type Invoker } from './invoker.js';
+import { GroupLiveness } from './liveness.js';
+import { membershipLost } from './membership.js';
 import { bridgeMetrics } from './metrics.js';
 import type { KafkaTrigger } from './triggers.js';
 
@@ -24,6 +27,14 @@ export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
   Math.round(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+/** A member that has not heartbeated for this long is dropped from its group by the coordinator. */
+export const SESSION_TIMEOUT_MS = 30_000;
+
+/** How long a replaced consumer may take to finish its batch and leave before it is abandoned. */
+const REPLACED_CONSUMER_GRACE_MS = 10_000;
+
+export type RecoveryReason = 'crash' | 'no_membership';
 
 /** The longest a paused partition waits for a function that asked to be invoked later (e.g. a long Retry-After). */
 const MAX_RETRY_LATER_MS = 60_000;
@@ -52,69 +63,165 @@ export interface ConsumerDeps {
  * partition is cut into chunks of batchSize, each chunk is one invocation, and the offset is
  * committed only after that invocation succeeded. Partitions run in parallel; the records of
  * one partition are invoked strictly in order.
+ *
+ * The consumer never stays gone while the process lives: a crash kafkajs does not restart from (CRASH with
+ * restart=false) replaces the kafkajs consumer with a new one, which joins the group again and resumes from the
+ * committed offsets; so does recover(), which the watchdog calls when the coordinator has not listed this consumer
+ * for too long.
  */
 export class TriggerConsumer {
-  private readonly consumer: Consumer;
+  readonly liveness: GroupLiveness;
+  private consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private recovering: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(
-    private readonly trigger: KafkaTrigger,
+    readonly trigger: KafkaTrigger,
     private readonly deps: ConsumerDeps,
   ) {
     this.retry = deps.retry ?? DEFAULT_RETRY;
+    this.liveness = new GroupLiveness(trigger);
     // Counters start at zero, so rate() and increase() answer 0 instead of nothing before the first event.
     bridgeMetrics.retries.inc({ function: trigger.name }, 0);
     bridgeMetrics.deadLetters.inc({ function: trigger.name, topic: deadLetterTopic(trigger.topic) }, 0);
-    this.consumer = deps.kafka.consumer({
-      groupId: trigger.groupId,
-      maxWaitTimeInMs: Math.max(10, trigger.maximumBatchingWindowMs),
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
-    });
+    this.consumer = this.createConsumer();
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.trigger.topic, fromBeginning: this.trigger.fromBeginning });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.deps.partitionsConsumedConcurrently ?? 6,
-      eachBatch: (payload) => this.handleBatch(payload),
+    await this.run(this.consumer);
+    this.deps.log.info(this.logContext(), 'consuming');
+  }
+
+  /**
+   * Replaces the kafkajs consumer with a new one in the same group: it joins again and resumes from the committed
+   * offsets. The old one is given a moment to finish its batch and leave; its commits are refused by then anyway, since
+   * the coordinator no longer counts it as a member. Concurrent calls share one replacement.
+   */
+  recover(reason: RecoveryReason): Promise<void> {
+    this.recovering ??= (async () => {
+      this.liveness.recovering(reason);
+      this.deps.log.warn({ ...this.logContext(), reason, lag: this.liveness.lag }, 'replacing the consumer');
+      const replaced = this.consumer;
+      this.consumer = this.createConsumer(); // from here on, the replaced consumer's events are ignored
+      await withTimeout(replaced.disconnect(), REPLACED_CONSUMER_GRACE_MS, 'replaced consumer').catch((error: Error) =>
+        this.deps.log.warn({ ...this.logContext(), err: error.message }, 'replaced consumer abandoned'),
+      );
+      if (this.stopping) return;
+      try {
+        await this.run(this.consumer);
+      } catch (error) {
+        // The watchdog tries again once the membership has been gone for its grace period.
+        this.deps.log.error({ ...this.logContext(), err: (error as Error).message }, 'replacement did not start');
+      }
+    })().finally(() => {
+      this.recovering = undefined;
     });
-    this.deps.log.info(
-      { function: this.trigger.name, topic: this.trigger.topic, group: this.trigger.groupId },
-      'consuming',
-    );
+    return this.recovering;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const timer of this.resumeTimers) clearTimeout(timer);
+    await this.recovering;
     await this.consumer.disconnect();
   }
 
-  private async handleBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-    pause,
-  }: EachBatchPayload): Promise<void> {
+  private logContext() {
+    return { function: this.trigger.name, topic: this.trigger.topic, group: this.trigger.groupId };
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.deps.kafka.consumer({
+      groupId: this.trigger.groupId,
+      maxWaitTimeInMs: Math.max(10, this.trigger.maximumBatchingWindowMs),
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 3_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    const isCurrent = () => consumer === this.consumer;
+    const { GROUP_JOIN, FETCH, STOP, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      if (!isCurrent()) return;
+      this.liveness.joined(payload.memberId);
+      this.deps.log.info({ ...this.logContext(), member_id: payload.memberId }, 'joined the group');
+    });
+    consumer.on(FETCH, () => {
+      if (isCurrent()) this.liveness.fetched();
+    });
+    consumer.on(STOP, () => {
+      if (!isCurrent() || this.stopping) return;
+      this.liveness.left();
+      this.deps.log.warn(this.logContext(), 'consumer stopped');
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      if (!isCurrent() || this.stopping) return;
+      this.liveness.left();
+      const context = { ...this.logContext(), err: payload.error.message, restart: payload.restart };
+      // restart=true: kafkajs starts this consumer again by itself (and the watchdog checks that it rejoined).
+      this.deps.log.error(context, payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed');
+      if (!payload.restart) void this.recover('crash');
+    });
+    return consumer;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.trigger.topic, fromBeginning: this.trigger.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.partitionsConsumedConcurrently ?? 6,
+      eachBatch: (payload) => this.handleBatch(consumer, payload),
+    });
+  }
+
+  private async handleBatch(
+    consumer: Consumer,
+    { batch, heartbeat, isRunning, isStale, resolveOffset, pause }: EachBatchPayload,
+  ): Promise<void> {
     const { topic, partition } = batch;
     for (let start = 0; start < batch.messages.length; start += this.trigger.batchSize) {
       if (!isRunning() || isStale()) return; // rebalanced away: the new owner resumes from the committed offset
       const chunk = batch.messages.slice(start, start + this.trigger.batchSize);
       const delivered = await this.invokeWithRetries(topic, partition, chunk, heartbeat, isRunning);
       if (delivered instanceof RetryLaterError)
-        return this.retryLater(topic, partition, chunk[0]!.offset, delivered, pause);
+        return this.retryLater(consumer, topic, partition, chunk[0]!.offset, delivered, pause);
       if (!delivered) return;
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      if (!(await this.commit(consumer, topic, partition, last, isRunning))) return;
       await heartbeat();
+    }
+  }
+
+  /**
+   * Commits the offset after `last`; false when the consumer is stopping. When the coordinator answers that this
+   * consumer is no longer a member (a stall longer than the session timeout, a rebalance without it), throws the
+   * coordinator's own error, which makes kafkajs's runner join the group again (see membership.ts): the chunk is
+   * then invoked again from the committed offset, by this consumer or the partition's new owner.
+   */
+  private async commit(
+    consumer: Consumer,
+    topic: string,
+    partition: number,
+    last: string,
+    isRunning: () => boolean,
+  ): Promise<boolean> {
+    try {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      this.liveness.committed();
+      return true;
+    } catch (error) {
+      if (!isRunning()) return false;
+      const lost = membershipLost(error);
+      if (!lost) throw error;
+      this.deps.log.warn(
+        { ...this.logContext(), partition, offset: last, reason: (lost as { type?: string }).type },
+        'membership lost before the commit: rejoining the group',
+      );
+      throw lost;
     }
   }
 
@@ -124,6 +231,7 @@ export class TriggerConsumer {
    * rewound to the chunk, and resumed after the delay; the chunk then comes again, with what arrived meanwhile.
    */
   private retryLater(
+    consumer: Consumer,
     topic: string,
     partition: number,
     offset: string,
@@ -131,7 +239,7 @@ export class TriggerConsumer {
     pause: () => () => void,
   ) {
     const resume = pause();
-    this.consumer.seek({ topic, partition, offset });
+    consumer.seek({ topic, partition, offset });
     const timer = setTimeout(
       () => {
         this.resumeTimers.delete(timer);

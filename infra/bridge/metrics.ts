@@ -50,10 +50,44 @@ export const bridgeMetrics = {
     labelNames: ['function', 'topic'],
     registers: [bridgeRegistry],
   }),
+  member: new Gauge({
+    name: 'bridge_consumer_member',
+    help: "1 while the group's coordinator lists this bridge's consumer as a member, else 0",
+    labelNames: ['function', 'group'],
+    registers: [bridgeRegistry],
+  }),
+  lastFetch: new Gauge({
+    name: 'bridge_consumer_last_fetch_timestamp_seconds',
+    help: "When this bridge's consumer of the group last fetched successfully (its start until then)",
+    labelNames: ['function', 'group'],
+    registers: [bridgeRegistry],
+  }),
+  lastCommit: new Gauge({
+    name: 'bridge_consumer_last_commit_timestamp_seconds',
+    help: "When this bridge's consumer of the group last committed an offset (its start until then)",
+    labelNames: ['function', 'group'],
+    registers: [bridgeRegistry],
+  }),
+  recoveries: new Counter({
+    name: 'bridge_consumer_recoveries_total',
+    help: 'Consumers the bridge replaced: after a crash kafkajs does not restart from, or a membership gone too long',
+    labelNames: ['function', 'group', 'reason'],
+    registers: [bridgeRegistry],
+  }),
+  groupMembers: new Gauge({
+    name: 'kafka_consumer_group_members',
+    help: "Members the group's coordinator lists, whichever bridge they belong to",
+    labelNames: ['group'],
+    registers: [bridgeRegistry],
+  }),
 };
 
-/** Lag from the committed offsets of each group and the topics' end offsets (not from the consumers' own view). */
-export async function measureLag(admin: Admin, triggers: KafkaTrigger[]): Promise<void> {
+/**
+ * Lag from the committed offsets of each group and the topics' end offsets (not from the consumers' own view).
+ * Resolves to each group's lag over all its partitions.
+ */
+export async function measureLag(admin: Admin, triggers: KafkaTrigger[]): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
   await Promise.all(
     triggers.map(async (trigger) => {
       const [committed, ends] = await Promise.all([
@@ -63,16 +97,27 @@ export async function measureLag(admin: Admin, triggers: KafkaTrigger[]): Promis
       const committedByPartition = new Map(
         (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
       );
+      let total = 0;
       for (const end of ends) {
         const committedOffset = committedByPartition.get(end.partition) ?? -1;
         const from = committedOffset >= 0 ? committedOffset : Number(end.low);
-        bridgeMetrics.lag.set(
-          { group: trigger.groupId, topic: trigger.topic, partition: String(end.partition) },
-          Math.max(0, Number(end.high) - from),
-        );
+        const lag = Math.max(0, Number(end.high) - from);
+        total += lag;
+        bridgeMetrics.lag.set({ group: trigger.groupId, topic: trigger.topic, partition: String(end.partition) }, lag);
       }
+      totals.set(trigger.groupId, total);
     }),
   );
+  return totals;
+}
+
+/** The member ids the coordinator lists for each trigger's group (every bridge's members, not only this one's). */
+export async function measureMembers(admin: Admin, triggers: KafkaTrigger[]): Promise<Map<string, string[]>> {
+  const groupIds = [...new Set(triggers.map((trigger) => trigger.groupId))];
+  const { groups } = await admin.describeGroups(groupIds);
+  const members = new Map(groups.map((group) => [group.groupId, group.members.map((member) => member.memberId)]));
+  for (const [group, ids] of members) bridgeMetrics.groupMembers.set({ group }, ids.length);
+  return members;
 }
 
 const TARGETS_DIR = path.join(STACK_DIR, 'prometheus', 'targets');

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
 import { ROOT, STACK_DIR } from '../stack/paths.js';
-import { isProcessOf, waitUntil } from '../stack/processes.js';
+import { delay, isProcessOf, waitUntil } from '../stack/processes.js';
+import { removeBridgeStatus } from './status-file.js';
 import { loadTriggers } from './triggers.js';
 
 const BRIDGE_DIR = path.join(STACK_DIR, 'bridge');
@@ -20,6 +21,7 @@ export function runningBridges(): number[] {
     .filter((pid) => {
       if (isProcessOf(pid, 'infra/bridge/main.ts')) return true;
       fs.rmSync(bridgePidFile(pid), { force: true });
+      removeBridgeStatus(pid);
       return false;
     });
 }
@@ -54,11 +56,9 @@ export async function bridgeGroupsStable({
 
 export const bridgeClientId = (pid: number): string => `chat4all-bridge-${pid}`;
 
-/** Starts a bridge process and resolves once it is a member of all its stable consumer groups. */
-export async function startBridge(
-  stdio: 'inherit' | number = 'inherit',
-  { detached = false, env = {} }: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<ChildProcess> {
+type BridgeOptions = { detached?: boolean; env?: NodeJS.ProcessEnv };
+
+function spawnBridge(stdio: 'inherit' | number, { detached = false, env = {} }: BridgeOptions): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/bridge/main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', stdio, stdio],
@@ -66,13 +66,72 @@ export async function startBridge(
     detached,
   });
   if (detached) child.unref();
+  return child;
+}
+
+/** Starts a bridge process and resolves once it is a member of all its stable consumer groups. */
+export async function startBridge(
+  stdio: 'inherit' | number = 'inherit',
+  options: BridgeOptions = {},
+): Promise<ChildProcess> {
+  const child = spawnBridge(stdio, options);
   let exited = false;
   child.once('exit', () => (exited = true));
-  const functions = env.BRIDGE_FUNCTIONS?.split(',').filter(Boolean);
+  const functions = options.env?.BRIDGE_FUNCTIONS?.split(',').filter(Boolean);
   await waitUntil('bridge consumer groups', () => bridgeGroupsStable({ pid: child.pid!, functions }), {
     timeoutMs: 90_000,
     intervalMs: 500,
     isDead: () => exited,
   });
   return child;
+}
+
+export interface SupervisedBridge {
+  /** The bridge process running now: a new one after each restart. */
+  readonly current: ChildProcess;
+  /** Stops the bridge for good (no restart after this). */
+  stop(signal?: NodeJS.Signals): void;
+}
+
+/** A bridge that ran this long before failing is restarted at once; one failing sooner waits longer each time. */
+const HEALTHY_RUN_MS = 60_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/**
+ * Starts a bridge (resolving once it is a member of its groups), and starts it again whenever it exits with a
+ * failure: a bridge whose watchdog cannot recover a consumer exits 1 rather than live on without it. For the test
+ * harness (test/run.ts): unlike npm start's supervisor (infra/supervisor.ts), which restarts any child that exits, it
+ * leaves alone a bridge ended by a signal or exiting 0, because tests stop and kill bridges on purpose.
+ */
+export async function superviseBridge(
+  stdio: 'inherit' | number,
+  options: BridgeOptions = {},
+  log: (line: string) => void = console.error,
+): Promise<SupervisedBridge> {
+  let child = await startBridge(stdio, options);
+  let stopped = false;
+  let failuresInARow = 0;
+  const watch = (watched: ChildProcess, startedAt: number): void => {
+    watched.once('exit', (code) => {
+      if (stopped || code === null || code === 0) return;
+      failuresInARow = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : failuresInARow + 1;
+      const wait = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** (failuresInARow - 1));
+      log(`the bridge (pid ${watched.pid}) exited with ${code}: starting it again in ${wait / 1000} s`);
+      void delay(wait).then(() => {
+        if (stopped) return;
+        child = spawnBridge(stdio, options);
+        watch(child, Date.now());
+      });
+    });
+  };
+  watch(child, Date.now());
+  return {
+    get current() {
+      return child;
+    },
+    stop(signal = 'SIGTERM') {
+      stopped = true;
+      child.kill(signal);
+    },
+  };
 }

@@ -41,6 +41,14 @@ const STACK_NAME = `${SERVICE}-${STAGE}`;
 const STACK_FILES_BUCKET = 'chat4all-files';
 /** The files bucket the deployed stage owns (created and deleted with it). */
 export const DEPLOY_BUCKET = process.env.CHAT4ALL_DEPLOY_BUCKET || 'chat4all-local-files';
+/**
+ * The provider emulators the deployed stage calls (infra/emulators, started by whoever drives the stage, e.g.
+ * test/integration/localstack-e2e.test.ts); their webhooks go to the stage's own API Gateway routes.
+ */
+export const STAGE_EMULATORS = {
+  whatsapp: process.env.CHAT4ALL_STAGE_WHATSAPP_API_URL || 'http://127.0.0.1:4012',
+  instagram: process.env.CHAT4ALL_STAGE_INSTAGRAM_API_URL || 'http://127.0.0.1:4013',
+};
 const TEMPLATE = path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 const LOCK = path.join(STACK_DIR, 'deploy-local.lock');
 
@@ -67,10 +75,15 @@ function oslsEnvironment(): NodeJS.ProcessEnv {
     AWS_REGION: REGION,
     S3_BUCKET: DEPLOY_BUCKET,
   };
-  // Where LocalStack can run the code (Docker), the functions sign and verify tokens with the local stack's key.
+  // The functions sign and verify tokens with the local stack's key (their /var/task is not the repository, so the
+  // relative JWT_PRIVATE_KEY_FILE of serverless-offline would not find it).
   const keyFile = path.join(STACK_DIR, 'jwt', 'private.pem');
-  if (!env.JWT_PRIVATE_KEY && fs.existsSync(keyFile) && dockerEngineAnswers())
-    env.JWT_PRIVATE_KEY = fs.readFileSync(keyFile, 'utf8');
+  if (!env.JWT_PRIVATE_KEY && fs.existsSync(keyFile)) env.JWT_PRIVATE_KEY = fs.readFileSync(keyFile, 'utf8');
+  // The stage's bucket lives in the LocalStack it is deployed to; its providers are the stage's own emulators, so
+  // that what the stage sends never mixes with what serverless-offline's connectors send to :4010/:4011.
+  env.S3_ENDPOINT ||= ENDPOINT;
+  env.WHATSAPP_API_URL ||= STAGE_EMULATORS.whatsapp;
+  env.INSTAGRAM_API_URL ||= STAGE_EMULATORS.instagram;
   return env;
 }
 
@@ -131,7 +144,7 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * Fails fast, with the fix, where a deploy cannot work: LocalStack down, or (without Docker) started without the
- * no-docker Lambda executor, which would leave every function `Failed` and undeletable.
+ * plugin's host-process Lambda executor, which would leave every function `Failed` and undeletable.
  */
 export async function preflight(): Promise<{ docker: boolean }> {
   const health = await fetch(`${ENDPOINT}/_localstack/health`, { signal: AbortSignal.timeout(5000) })
@@ -149,9 +162,14 @@ export async function preflight(): Promise<{ docker: boolean }> {
     } catch {
       /* not Linux: the verification reports failed functions instead */
     }
-    if (environ && !environ.split('\0').includes('LAMBDA_RUNTIME_EXECUTOR=no-docker'))
+    const variables = environ.split('\0');
+    if (
+      environ &&
+      !variables.includes('LAMBDA_RUNTIME_EXECUTOR=host-process') &&
+      !variables.includes('LAMBDA_RUNTIME_EXECUTOR=no-docker')
+    )
       throw new Error(
-        `LocalStack (pid ${pid}) runs without LAMBDA_RUNTIME_EXECUTOR=no-docker and there is no Docker engine: its ` +
+        `LocalStack (pid ${pid}) runs without LAMBDA_RUNTIME_EXECUTOR=host-process and there is no Docker engine: its ` +
           'functions would all end up Failed. Restart it once with the current settings: ' +
           'npm run stack:down -- localstack && npm run stack:up',
       );
@@ -241,7 +259,14 @@ export interface Verification {
   bucket: string;
   restApi: { id: string; url: string; routes: string[] };
   websocket: { routes: string[]; supported: boolean; note: string };
-  kafka: { function: string; topic: string; uuid: string; state: string; bootstrapServers: string[] }[];
+  kafka: {
+    function: string;
+    topic: string;
+    uuid: string;
+    state: string;
+    bootstrapServers: string[];
+    consumerGroup: string;
+  }[];
 }
 
 interface TemplateResource {
@@ -483,18 +508,26 @@ export async function verifyDeployment(manifest: Manifest): Promise<Verification
           problems.push(
             `${fn.name}: Kafka bootstrap servers ${servers.join(',')}, expected ${expectedServers?.join(',')}`,
           );
-        if (
-          event.consumerGroupId &&
-          mapping.SelfManagedKafkaEventSourceConfig?.ConsumerGroupId !== event.consumerGroupId
-        )
-          problems.push(
-            `${fn.name}: Kafka consumer group ${mapping.SelfManagedKafkaEventSourceConfig?.ConsumerGroupId}`,
-          );
+        // Group and starting position as compiled: stage `local` has its own groups (serverless-plugin.mjs).
+        const compiledMapping = compiled.find((r) => (r.Properties.Topics as string[]).includes(event.topic))
+          ?.Properties as
+          { SelfManagedKafkaEventSourceConfig?: { ConsumerGroupId?: string }; StartingPosition?: string } | undefined;
+        const expectedGroup = compiledMapping?.SelfManagedKafkaEventSourceConfig?.ConsumerGroupId;
+        const group = mapping.SelfManagedKafkaEventSourceConfig?.ConsumerGroupId;
+        if (expectedGroup && group !== expectedGroup)
+          problems.push(`${fn.name}: Kafka consumer group ${group}, expected ${expectedGroup}`);
+        if (event.consumerGroupId && group === event.consumerGroupId)
+          problems.push(`${fn.name}: Kafka consumer group ${group} is the event-source bridge's`);
         if (event.batchSize !== undefined && mapping.BatchSize !== event.batchSize)
           problems.push(`${fn.name}: Kafka batch size ${mapping.BatchSize}, expected ${event.batchSize}`);
-        if (event.startingPosition && mapping.StartingPosition !== event.startingPosition)
-          problems.push(`${fn.name}: Kafka starting position ${mapping.StartingPosition}`);
-        if (!['Enabled', 'Enabling', 'Creating'].includes(mapping.State ?? ''))
+        const expectedPosition = compiledMapping?.StartingPosition ?? event.startingPosition;
+        if (expectedPosition && mapping.StartingPosition !== expectedPosition)
+          problems.push(
+            `${fn.name}: Kafka starting position ${mapping.StartingPosition}, expected ${expectedPosition}`,
+          );
+        // Disabled is a state of a whole mapping too: the stage's triggers are on only while something drives the
+        // stage (infra/deploy/kafka.ts).
+        if (!['Enabled', 'Enabling', 'Creating', 'Disabled', 'Disabling'].includes(mapping.State ?? ''))
           problems.push(`${fn.name}: Kafka trigger on ${event.topic} is ${mapping.State}`);
         kafka.push({
           function: fn.name,
@@ -502,6 +535,7 @@ export async function verifyDeployment(manifest: Manifest): Promise<Verification
           uuid: mapping.UUID,
           state: mapping.State ?? '',
           bootstrapServers: servers,
+          consumerGroup: group ?? '',
         });
       }
     }

@@ -7,6 +7,10 @@
  * 2. LocalStack: the stages of `custom.localstack.stages` go to LocalStack, never to an AWS account. This is the
  *    job of serverless-localstack on serverless v3; serverless-localstack 1.4 calls the AWS SDK v2 surface that
  *    osls 4 removed (provider.getCredentials() throws), while osls 4's SDK v3 clients follow AWS_ENDPOINT_URL.
+ * 3. Kafka triggers of those stages: they consume the same local topics as serverless-offline's event-source bridge,
+ *    so each gets its own consumer group (`<consumerGroupId>.<stage>`, plus CHAT4ALL_KAFKA_GROUP_SUFFIX when set) and
+ *    never takes records from the bridge's groups; and a group the stage creates starts at the end of its topic
+ *    (LATEST) instead of replaying the local topics' whole history. Other stages deploy serverless.yml as written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +43,14 @@ export default class Chat4AllDeploy {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     this.log?.notice(`Stage ${stage} deploys to LocalStack at ${process.env.AWS_ENDPOINT_URL}`);
+    const suffix = `.${stage}${process.env.CHAT4ALL_KAFKA_GROUP_SUFFIX ?? ''}`;
+    for (const name of this.serverless.service.getAllFunctions()) {
+      for (const event of this.serverless.service.getFunction(name).events ?? []) {
+        if (!event.kafka) continue;
+        event.kafka.consumerGroupId = `${event.kafka.consumerGroupId ?? `${this.serverless.service.service}-${name}`}${suffix}`;
+        event.kafka.startingPosition = 'LATEST';
+      }
+    }
     // `remove` asks ECR for the service's image repository once the stack is gone; LocalStack's community
     // edition has no ECR and answers an error. Without provider.ecr.images there is no repository to remove.
     const remove = this.serverless.pluginManager.plugins.find((plugin) => plugin.constructor.name === 'AwsRemove');

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { runningBridges } from '../bridge/process.js';
+import { BRIDGE_COLUMNS, bridgeReport } from '../bridge/status-report.js';
 import { provision } from '../provision/index.js';
 import { compose, stackMode } from './compose.js';
 import { ensureUp, statusOf, stop, type ServiceStatus } from './native.js';
@@ -12,6 +14,15 @@ const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
 export const log = (service: string, line: string): void => console.log(`${elapsed()}  ${service.padEnd(11)} ${line}`);
 
+function printRows(header: readonly string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  console.log(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}`);
+  for (const row of rows) console.log(line(row));
+  console.log('');
+}
+
 function printTable(statuses: ServiceStatus[]): void {
   const rows = statuses.map((status) => [
     status.service.name,
@@ -20,12 +31,7 @@ function printTable(statuses: ServiceStatus[]): void {
     status.service.address,
     status.detail ?? '',
   ]);
-  const header = ['service', 'state', 'pid', 'where', 'note'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-  console.log(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}`);
-  for (const row of rows) console.log(line(row));
-  console.log('');
+  printRows(['service', 'state', 'pid', 'where', 'note'], rows);
 }
 
 export async function up(): Promise<ServiceStatus[]> {
@@ -68,10 +74,14 @@ export async function down(only?: string): Promise<void> {
   }
 }
 
+/** The services, then each running bridge's consumer groups; non-zero when a service is down or a bridge unwell. */
 export async function status(): Promise<number> {
   const statuses = await Promise.all(allServices(log).map((service) => statusOf(service)));
   printTable(statuses);
-  return statuses.every((s) => s.state === 'up' || s.state === 'external') ? 0 : 1;
+  const bridges = bridgeReport(runningBridges());
+  if (bridges.rows.length > 0) printRows(BRIDGE_COLUMNS, bridges.rows);
+  else console.log('no event-source bridge runs (npm start runs one)\n');
+  return statuses.every((s) => s.state === 'up' || s.state === 'external') && bridges.healthy ? 0 : 1;
 }
 
 export function logs(args: string[]): void {

@@ -335,6 +335,40 @@ function routerAndBridge(): DashboardBuilder {
         min: 0,
       }),
     )
+    .withPanel(
+      graph(
+        'Consumer group members',
+        [
+          ['max by (group) (kafka_consumer_group_members)', '{{group}} members'],
+          ['sum by (group) (bridge_consumer_member)', '{{group}} bridges that are members'],
+          [
+            'sum by (group, reason) (increase(bridge_consumer_recoveries_total[$__rate_interval]))',
+            '{{group}} consumer replaced ({{reason}})',
+          ],
+        ],
+        {
+          description:
+            "Members the group's coordinator lists, and consumers a bridge replaced. Alert ConsumerGroupWithoutMember fires on a backlog with no member for 1 minute.",
+          unit: 'short',
+          min: 0,
+        },
+      ),
+    )
+    .withPanel(
+      graph(
+        'Time since last fetch and commit',
+        [
+          ['time() - max by (group) (bridge_consumer_last_fetch_timestamp_seconds)', '{{group}} fetch'],
+          ['time() - max by (group) (bridge_consumer_last_commit_timestamp_seconds)', '{{group}} commit'],
+        ],
+        {
+          description:
+            'Per group, over the bridges that consume it. Alert ConsumerGroupNoProgress fires on a backlog without a commit for a minute.',
+          unit: 's',
+          min: 0,
+        },
+      ),
+    )
     .withRow(new RowBuilder('Bridge'))
     .withPanel(
       graph(

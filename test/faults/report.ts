@@ -17,6 +17,8 @@ export interface FaultResult {
   duplicates_on_websocket: number;
   /** Seconds from the heal until every message acknowledged before it had arrived. */
   recovery_s: number;
+  /** The slowest answer any request got (a hang counts as HANG_MS), in seconds. */
+  slowest_answer_s?: number;
   answers: Record<string, number>;
   at: string;
 }
@@ -49,16 +51,19 @@ export function faultsTable(report: FaultsReport): string {
   return [
     `Measured ${report.at.slice(0, 10)} on ${report.machine}.`,
     '',
-    '| scenario | fault | msg/s | acknowledged | delivered | failed | lost | duplicates (provider / WebSocket) | recovery s | answers other than 202 (retried) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | fault | msg/s | acknowledged | delivered | failed | lost | duplicates (provider / WebSocket) | recovery s | slowest answer s | answers other than 202 (retried) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.scenarios.map(
       (s) =>
-        `| ${s.name} | ${s.fault} | ${s.rate} | ${s.acknowledged} | ${s.delivered} | ${s.failed} | ${s.lost} | ${s.duplicates_at_provider} / ${s.duplicates_on_websocket} | ${s.recovery_s} | ${answers(s.answers)} |`,
+        `| ${s.name} | ${s.fault} | ${s.rate} | ${s.acknowledged} | ${s.delivered} | ${s.failed} | ${s.lost} | ${s.duplicates_at_provider} / ${s.duplicates_on_websocket} | ${s.recovery_s} | ${s.slowest_answer_s ?? '-'} | ${answers(s.answers)} |`,
     ),
   ].join('\n');
 }
 
-/** Records one scenario's result (replacing its previous one) and renews the README table. */
+/**
+ * Records one scenario's result (replacing its previous one) and renews the README table, unless FAULTS_README=0 (a
+ * run whose numbers are not meant for the README, or a tree where others are editing it).
+ */
 export function recordFaultResult(result: FaultResult): void {
   const report = readReport();
   report.machine = machine();
@@ -68,6 +73,7 @@ export function recordFaultResult(result: FaultResult): void {
   );
   fs.mkdirSync(REPORTS_DIR, { recursive: true });
   fs.writeFileSync(FAULTS_REPORT, `${JSON.stringify(report, null, 2)}\n`);
+  if (process.env.FAULTS_README === '0') return;
   const readme = fs.readFileSync(README, 'utf8');
   const start = readme.indexOf(MARKER);
   const end = readme.indexOf(`${MARKER.replace('<!-- ', '<!-- /')}`);

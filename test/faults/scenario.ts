@@ -79,6 +79,7 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
       duplicates_at_provider: duplicates.provider,
       duplicates_on_websocket: duplicates.websocket,
       recovery_s: recoverySeconds(messages, audited, healedAt),
+      slowest_answer_s: Math.round(traffic.slowestMs / 100) / 10,
       answers: traffic.answers,
       at: new Date().toISOString(),
     };

@@ -38,6 +38,8 @@ export class SteadyTraffic {
   readonly answers: Record<string, number> = {};
   /** 429 and 503 answers that came without a Retry-After header. */
   withoutRetryAfter = 0;
+  /** The slowest answer (or hang, cut at HANG_MS) of any attempt, in ms. */
+  slowestMs = 0;
   /** Messages refused for good (a 4xx other than 429) or given up after RETRY_WINDOW_MS. */
   refused = 0;
   gaveUp = 0;
@@ -104,6 +106,7 @@ export class SteadyTraffic {
           body: { recipient_id: target.recipientRef, content },
         });
         this.count(String(reply.status));
+        this.slowestMs = Math.max(this.slowestMs, performance.now() - sentAt);
         if (reply.status === 202) {
           this.accepted.set(reply.body.message_id, {
             id: reply.body.message_id,
@@ -122,6 +125,7 @@ export class SteadyTraffic {
         if (retryAfter === undefined && (reply.status === 429 || reply.status === 503)) this.withoutRetryAfter++;
         wait = retryAfter ?? Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt);
       } catch (error) {
+        this.slowestMs = Math.max(this.slowestMs, performance.now() - sentAt);
         const hung = performance.now() - sentAt >= HANG_MS - 100 || /timeout/i.test((error as Error).name);
         this.count(hung ? 'hang' : 'network');
         wait = Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt); // exponential: a restarting API is not stormed

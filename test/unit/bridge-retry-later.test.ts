@@ -14,6 +14,8 @@ function bridgeWith(script: (call: number) => void) {
   let calls = 0;
   const kafka = {
     consumer: () => ({
+      events: {},
+      on: () => undefined,
       seek: (at: unknown) => seeks.push(at),
       commitOffsets: async (o: unknown) => void commits.push(o),
     }),
@@ -46,8 +48,12 @@ function bridgeWith(script: (call: number) => void) {
     headers: {},
   })) as unknown as KafkaMessage[];
   const state = { paused: false, resumed: false, resolved: [] as string[] };
+  const internals = consumer as unknown as {
+    consumer: unknown;
+    handleBatch: (kafkaConsumer: unknown, payload: EachBatchPayload) => Promise<void>;
+  };
   const handleBatch = () =>
-    (consumer as unknown as { handleBatch: (payload: EachBatchPayload) => Promise<void> }).handleBatch({
+    internals.handleBatch(internals.consumer, {
       batch: { topic: 'whatsapp-outbound', partition: 3, messages },
       heartbeat: async () => undefined,
       isRunning: () => true,

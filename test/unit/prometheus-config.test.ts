@@ -46,6 +46,16 @@ describe('Prometheus configuration', () => {
     assert.ok(alert('DeadLettersGrowing'));
     assert.match(alert('CircuitBreakerOpen')!.expr, /circuit_breaker_state/);
     assert.match(alert('TargetDown')!.expr, /up == 0/);
+    assert.match(alert('ConsumerGroupWithoutMember')!.expr, /consumer_group_members/);
+    assert.equal(alert('ConsumerGroupWithoutMember')!.for, '1m');
+    assert.match(alert('ConsumerGroupNoProgress')!.expr, /consumer_last_commit_age_seconds > 60/);
+  });
+
+  it('passes the promtool test cases kept beside the rules (observability/rules/*.test.yml)', () => {
+    const dir = path.join(ROOT, 'observability/rules');
+    const cases = fs.readdirSync(dir).filter((file) => file.endsWith('.test.yml'));
+    assert.ok(cases.length > 0);
+    assert.match(promtool('test', 'rules', ...cases.map((file) => path.join(dir, file))), /SUCCESS/);
   });
 
   it('evaluates the lag alert as expected on synthetic series (promtool test rules)', () => {

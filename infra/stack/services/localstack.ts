@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// @ts-expect-error plain ESM without types (infra/node-runtime.mjs): projectNode() is the project's Node 24 binary
+import { projectNode } from '../../node-runtime.mjs';
 import { dockerEngineAnswers } from '../compose.js';
 import { ROOT, serviceDir } from '../paths.js';
 import { isPortOpen, startDetached } from '../processes.js';
@@ -12,8 +14,10 @@ import type { Service } from '../service.js';
 const PORT = 4566;
 const READINESS_BUCKET = 'chat4all-readiness';
 const LOCK = path.join(ROOT, 'infra/stack/localstack/requirements.lock');
-/** Chat4All's LocalStack plugin (infra/stack/localstack/plugin): the no-docker Lambda executor, Kafka event sources. */
+/** Chat4All's LocalStack plugin (infra/stack/localstack/plugin): the host-process Lambda executor, Kafka mappings. */
 const PLUGIN_DIR = path.join(ROOT, 'infra/stack/localstack/plugin');
+/** The Lambda runtime interface client the host-process executor runs each sandbox with. */
+export const RUNTIME_CLIENT = path.join(ROOT, 'infra/stack/localstack/runtime/bootstrap.mjs');
 
 const dir = (...parts: string[]): string => serviceDir('localstack', ...parts);
 const python = (): string => dir('venv', 'bin', 'python');
@@ -57,7 +61,7 @@ function installPlugin(log: (line: string) => void): void {
     hash.update(file).update(fs.readFileSync(path.join(PLUGIN_DIR, file)));
   const marker = dir('venv', `.plugin-${hash.digest('hex').slice(0, 16)}`);
   if (fs.existsSync(marker)) return;
-  log('installing the Chat4All LocalStack plugin (no-docker Lambda executor, self-managed Kafka event sources)');
+  log('installing the Chat4All LocalStack plugin (host-process Lambda executor, self-managed Kafka event sources)');
   execFileSync(python(), [path.join(PLUGIN_DIR, 'install.py')], { stdio: ['ignore', 'ignore', 'pipe'] });
   for (const old of fs.readdirSync(dir('venv')).filter((name) => name.startsWith('.plugin-')))
     fs.rmSync(dir('venv', old));
@@ -65,15 +69,24 @@ function installPlugin(log: (line: string) => void): void {
 }
 
 /**
- * Lambda settings of the deploy target (npm run deploy:local). LocalStack runs function code only in Docker
- * containers; without a Docker engine its default executor leaves every function `Failed` (it downloads its
- * runtime-init binary from GitHub and pulls images on CreateFunction), and a failed function cannot even be
- * deleted. The plugin's `no-docker` executor keeps the control plane whole (functions `Active`, updatable,
- * deletable; an invocation answers an error that says why). With Docker, Lambda containers share the host
- * network, so the 127.0.0.1 addresses of the functions' environment reach Kafka, Cassandra and LocalStack.
+ * Lambda settings of the deploy target (npm run deploy:local). LocalStack community runs function code only in Docker
+ * containers; without a Docker engine, the plugin's `host-process` executor runs each execution environment as a
+ * host process of the stage's runtime (Node 24: the project's own binary), laid out as Lambda lays it out, frozen
+ * between invocations (docs/deploy.md). With Docker, LocalStack's own executor runs containers on the host network,
+ * so the 127.0.0.1 addresses of the functions' environment reach Kafka, Cassandra and LocalStack either way.
+ * Both ways the plugin's Kafka poller consumes the self-managed Kafka event source mappings.
  */
-export function lambdaEnvironment(docker = dockerEngineAnswers()): Record<string, string> {
-  return docker ? { LAMBDA_DOCKER_NETWORK: 'host' } : { LAMBDA_RUNTIME_EXECUTOR: 'no-docker' };
+export function lambdaEnvironment(docker = dockerEngineAnswers(), sandboxDir = dir('lambda')): Record<string, string> {
+  // Kafka mappings: the poller long-polls the broker itself, so the worker's pause between rounds stays short.
+  const common = { LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC: '0.05' };
+  if (docker) return { ...common, LAMBDA_DOCKER_NETWORK: 'host' };
+  return {
+    ...common,
+    LAMBDA_RUNTIME_EXECUTOR: 'host-process',
+    CHAT4ALL_LAMBDA_RUNTIMES: JSON.stringify({ 'nodejs24.x': projectNode() as string }),
+    CHAT4ALL_LAMBDA_RUNTIME_CLIENT: RUNTIME_CLIENT,
+    CHAT4ALL_LAMBDA_DIR: sandboxDir,
+  };
 }
 
 export function localstackService(log: (line: string) => void): Service {
@@ -87,9 +100,16 @@ export function localstackService(log: (line: string) => void): Service {
       const hash = crypto.createHash('sha256').update(fs.readFileSync(LOCK)).digest('hex').slice(0, 16);
       const marker = dir('venv', `.installed-${hash}`);
       if (fs.existsSync(marker)) return installPlugin(log);
-      log('installing LocalStack (localstack-core, pinned) into a project-local virtualenv');
-      fs.rmSync(dir('venv'), { recursive: true, force: true });
-      execFileSync(hostPython(), ['-m', 'venv', dir('venv')], { stdio: 'inherit' });
+      // A lock that changed is synced into the existing virtualenv (pip adds or replaces only what differs), never by
+      // removing it: a LocalStack running from it (a colleague's stack) keeps running until it is restarted.
+      const usable = fs.existsSync(python()) && spawnSync(python(), ['-c', 'import localstack']).status === 0;
+      log(
+        `${usable ? 'updating' : 'installing'} LocalStack (localstack-core and plugin packages, pinned) in a project-local virtualenv`,
+      );
+      if (!usable) {
+        fs.rmSync(dir('venv'), { recursive: true, force: true });
+        execFileSync(hostPython(), ['-m', 'venv', dir('venv')], { stdio: 'inherit' });
+      }
       execFileSync(
         python(),
         ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', LOCK],
@@ -97,6 +117,8 @@ export function localstackService(log: (line: string) => void): Service {
           stdio: 'inherit',
         },
       );
+      for (const old of fs.readdirSync(dir('venv')).filter((name) => name.startsWith('.installed-')))
+        fs.rmSync(dir('venv', old));
       fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
       installPlugin(log);
     },

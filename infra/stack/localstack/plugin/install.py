@@ -1,26 +1,30 @@
-"""Installs chat4all_localstack.py into the site-packages of the Python that runs this script, as a minimal
-distribution whose entry points LocalStack's plugin loader (plux) discovers. No network, no build backend.
+"""Installs chat4all_localstack.py into the site-packages of the Python that runs this script (or into DIR, a
+directory that LocalStack then gets on its PYTHONPATH), as a minimal distribution whose entry points LocalStack's
+plugin loader (plux) discovers. No network, no build backend.
 
-    <localstack-venv>/bin/python install.py
+    <localstack-venv>/bin/python install.py [DIR]
 """
 
 import hashlib
 import pathlib
 import shutil
+import sys
 import sysconfig
 
 NAME = "chat4all_localstack"
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 ENTRY_POINTS = """\
 [localstack.lambda.runtime_executor]
+host-process = chat4all_localstack:HostProcessRuntimeExecutorPlugin
 no-docker = chat4all_localstack:NoDockerRuntimeExecutorPlugin
 
 [localstack.hooks.lambda_create_event_source_poller]
-record_self_managed_kafka = chat4all_localstack:record_self_managed_kafka
+consume_self_managed_kafka = chat4all_localstack:consume_self_managed_kafka
 """
 
 here = pathlib.Path(__file__).resolve().parent
-site = pathlib.Path(sysconfig.get_paths()["purelib"])
+site = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(sysconfig.get_paths()["purelib"])
+site.mkdir(parents=True, exist_ok=True)
 dist_info = site / f"{NAME}-{VERSION}.dist-info"
 for old in site.glob(f"{NAME}-*.dist-info"):
     shutil.rmtree(old)

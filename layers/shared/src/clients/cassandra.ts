@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { config } from '../config.js';
+import { counter } from '../metrics/registry.js';
 
 const { Client, policies } = cassandra;
 
@@ -12,7 +13,7 @@ export interface CassandraOptions {
 
 /** A new client with the stack's settings; the handlers share one through getCassandra(). */
 export function createCassandraClient(options: CassandraOptions = {}): CassandraClient {
-  return new Client({
+  const client = new Client({
     contactPoints: config.cassandra.contactPoints,
     localDataCenter: config.cassandra.localDataCenter,
     ...(options.keyspace ? { keyspace: options.keyspace } : {}),
@@ -21,6 +22,41 @@ export function createCassandraClient(options: CassandraOptions = {}): Cassandra
     policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(250, 2000, false) },
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
   });
+  return countingStatements(client);
+}
+
+/**
+ * The cost counters of the per-message budget (issue 18), counted where the statements leave our code: every
+ * execute() is one statement (kind `single`), every batch() one batch and as many statements (kind `batched`) as it
+ * holds. Per process (per function bundle), so the Pushgateway's `function` grouping label names the function that
+ * ran them. A counter increment per call, nothing awaited: the hot path sends thousands of statements a second.
+ */
+const statementsTotal = () =>
+  counter(
+    'cassandra_statements_total',
+    'CQL statements sent to Cassandra: single (execute) or batched (each statement of a batch)',
+    ['kind'],
+  );
+const batchesTotal = () => counter('cassandra_batches_total', 'CQL batches sent to Cassandra');
+const SINGLE = { kind: 'single' } as const;
+const BATCHED = { kind: 'batched' } as const;
+
+type AnyCall = (this: unknown, ...args: unknown[]) => unknown;
+
+function countingStatements(client: CassandraClient): CassandraClient {
+  const execute = client.execute as AnyCall;
+  const batch = client.batch as AnyCall;
+  client.execute = function (this: unknown, ...args: unknown[]) {
+    statementsTotal().inc(SINGLE);
+    return execute.apply(this, args);
+  } as CassandraClient['execute'];
+  client.batch = function (this: unknown, ...args: unknown[]) {
+    const queries = args[0];
+    batchesTotal().inc();
+    if (Array.isArray(queries) && queries.length > 0) statementsTotal().inc(BATCHED, queries.length);
+    return batch.apply(this, args);
+  } as CassandraClient['batch'];
+  return client;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { getS3 } from '../clients/s3.js';
+import { awsCredentials, getS3 } from '../clients/s3.js';
 import { config } from '../config.js';
 import { checksumBase64, contentDisposition, type CompletedPart, type PlannedPart } from './policy.js';
 
@@ -26,14 +26,16 @@ let presigner: S3Client | undefined;
  * The client that signs URLs. It never sends a request, so it is not a second connection pool; it differs from
  * getS3() in two ways: it signs for the endpoint clients reach (FILES_PUBLIC_S3_ENDPOINT), and it adds no SDK
  * "flexible checksum" (by default the SDK would sign a CRC32 of an empty body into every PUT URL), so a URL is
- * bound to exactly what the uploader declared.
+ * bound to exactly what the uploader declared. Its credentials come from the default chain (awsCredentials): on
+ * Lambda the role's temporary pair, whose session token every URL must carry (X-Amz-Security-Token) or S3 refuses it.
  */
 function getPresigner(): S3Client {
+  const credentials = awsCredentials();
   presigner ??= new S3Client({
     region: config.s3.region,
     endpoint: config.files.publicEndpoint,
     forcePathStyle: config.s3.forcePathStyle,
-    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
+    ...(credentials ? { credentials } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { metrics } from '../metrics/middleware.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { correlationId } from '../middleware/correlation-id.js';
+import { serviceUnavailable } from './errors.js';
 import { httpErrors } from '../middleware/http-errors.js';
 import { normalizeHeaders } from '../middleware/normalize-headers.js';
 import { wellFormedText } from '../middleware/well-formed-text.js';
@@ -11,6 +12,14 @@ import { wellFormedText } from '../middleware/well-formed-text.js';
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;
 export type HttpHandler<E extends HttpEvent = HttpEvent> = (event: E, context: Context) => Promise<HttpResult>;
+
+/**
+ * A handler still working this long before the function's timeout answers 503 with Retry-After instead: a dependency
+ * that stalls (a frozen Cassandra or broker keeps its sockets open, so nothing fails fast) must not leave the caller
+ * waiting for the platform's timeout, which drops the connection (serverless-offline) or answers 502/504 (API
+ * Gateway). Middy's own default, 5 ms before, would throw an error the error middleware answers with a 500.
+ */
+const DEADLINE_MARGIN_MS = Number(process.env.HTTP_DEADLINE_MARGIN_MS ?? 3000);
 
 export interface ApiHandlerOptions {
   /** Parse a JSON body (POST/PUT): 400 when malformed or holding a lone surrogate, 415 when not application/json. */
@@ -26,7 +35,12 @@ export interface ApiHandlerOptions {
  */
 export function apiHandler<E extends HttpEvent = HttpEvent>(handler: HttpHandler<E>, options: ApiHandlerOptions = {}) {
   // correlationId comes first so that its onError (Middy runs those last-to-first) sees httpErrors' response.
-  const wrapped = middy<HttpEvent, HttpResult>()
+  const wrapped = middy<HttpEvent, HttpResult>({
+    timeoutEarlyInMillis: DEADLINE_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw serviceUnavailable('the request took too long; retry shortly', 5, 'timeout');
+    },
+  })
     .use(metrics() as middy.MiddlewareObj<HttpEvent, HttpResult>)
     .use(correlationId())
     .use(httpErrors())

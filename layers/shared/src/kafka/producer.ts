@@ -1,7 +1,7 @@
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import { getKafka } from '../clients/kafka.js';
 import { serviceUnavailable } from '../http/errors.js';
-import { histogram, secondsSince } from '../metrics/registry.js';
+import { counter, histogram, secondsSince } from '../metrics/registry.js';
 import { withTimeout } from '../timeout.js';
 import { CircuitBreaker } from '../connectors/circuit-breaker.js';
 import { coalesce } from './coalesce.js';
@@ -79,7 +79,15 @@ async function sendNow(items: { topic: string; message: Encoded }[]): Promise<vo
     const publishDuration = histogram('kafka_publish_duration_seconds', 'Time until Kafka acknowledged a publish', [
       'topic',
     ]);
-    for (const { topic } of topicMessages) publishDuration.observe({ topic }, seconds);
+    // The per-message cost budget (issue 18) counts records the broker acknowledged, by topic, in the process (the
+    // function) that produced them.
+    const produced = counter('kafka_records_produced_total', 'Kafka records produced (acknowledged by the broker)', [
+      'topic',
+    ]);
+    for (const { topic, messages } of topicMessages) {
+      publishDuration.observe({ topic }, seconds);
+      produced.inc({ topic }, messages.length);
+    }
   } catch (error) {
     forget(current);
     throw new KafkaUnavailableError(error);

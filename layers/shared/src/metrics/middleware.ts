@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { schedulePush } from './pusher.js';
+import { pushInvocationMetrics } from './pusher.js';
 import { counter, histogram, secondsSince } from './registry.js';
 
 let coldStart = true;
@@ -40,7 +40,7 @@ function errorCode(response: APIGatewayProxyResult): string {
  * (outermost), so it sees the response the other middlewares made.
  */
 export const metrics = (): middy.MiddlewareObj<unknown, unknown> => {
-  const record = (request: middy.Request<unknown, unknown>, failed: boolean): void => {
+  const record = async (request: middy.Request<unknown, unknown>, failed: boolean): Promise<void> => {
     const fn = shortFunctionName(request.context);
     const started = (request.internal as Timed).metricsStartedAt ?? performance.now();
     const seconds = secondsSince(started);
@@ -56,7 +56,8 @@ export const metrics = (): middy.MiddlewareObj<unknown, unknown> => {
         httpRejections().inc({ route, status, code: errorCode(response) });
       }
     }
-    schedulePush(fn);
+    // Within the invocation (awaited): a Lambda sandbox is frozen the moment the handler's promise settles.
+    await pushInvocationMetrics(fn);
   };
   return {
     before: async (request) => {
@@ -66,7 +67,7 @@ export const metrics = (): middy.MiddlewareObj<unknown, unknown> => {
         coldStarts().inc({ function: shortFunctionName(request.context) });
       }
     },
-    after: async (request) => record(request, false),
-    onError: async (request) => record(request, true),
+    after: (request) => record(request, false),
+    onError: (request) => record(request, true),
   };
 };

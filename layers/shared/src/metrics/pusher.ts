@@ -8,7 +8,28 @@ import { registry } from './registry.js';
 export const FUNCTIONS_JOB = 'chat4all-functions';
 const PUSH_INTERVAL_MS = Number(process.env.METRICS_PUSH_INTERVAL_MS ?? 2000);
 const STALE_AFTER_MS = Number(process.env.METRICS_STALE_AFTER_MS ?? 10 * 60_000);
-const enabled = process.env.METRICS_PUSH !== 'off';
+const PUSH_TIMEOUT_MS = Number(process.env.METRICS_PUSH_TIMEOUT_MS ?? 2000);
+
+/**
+ * How an invocation's metrics leave the process (METRICS_PUSH):
+ * - `invocation`: pushed within the invocation, awaited by the metrics middleware's after/onError. The default
+ *   wherever the process may be frozen (or ended) the moment the handler's promise settles: a Lambda sandbox, on
+ *   AWS and under LocalStack's executor. Nothing is left for a timer or `beforeExit`.
+ * - `coalesced`: at most one push per METRICS_PUSH_INTERVAL_MS, from a timer, flushed on `beforeExit`. Only where
+ *   the process really lives on between invocations: serverless-offline (which sets IS_OFFLINE), where many
+ *   concurrent invocations share one process and a push per invocation would cost more than the work.
+ * - `off`: nothing is pushed.
+ */
+export type PushMode = 'invocation' | 'coalesced' | 'off';
+
+export function pushModeFrom(env: NodeJS.ProcessEnv = process.env): PushMode {
+  const setting = env.METRICS_PUSH?.trim();
+  if (setting === 'off' || setting === 'invocation' || setting === 'coalesced') return setting;
+  if (setting) throw new Error(`METRICS_PUSH must be invocation, coalesced or off (got ${setting})`);
+  return env.IS_OFFLINE === 'true' ? 'coalesced' : 'invocation';
+}
+
+export const PUSH_MODE: PushMode = pushModeFrom();
 
 /** This worker's grouping key: a function may run in several workers (or sandboxes) at once. */
 const INSTANCE = `${os.hostname()}-${process.pid}-${threadId}-${crypto.randomBytes(3).toString('hex')}`;
@@ -31,7 +52,7 @@ async function push(): Promise<void> {
       method: 'PUT',
       headers: { 'Content-Type': registry.contentType },
       body: await registry.metrics(),
-      signal: AbortSignal.timeout(2000),
+      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
     });
     if (!response.ok) logger.warn({ status: response.status }, 'metrics push refused');
   } catch (error) {
@@ -40,12 +61,20 @@ async function push(): Promise<void> {
 }
 
 /**
- * Coalesced pushes: an invocation marks the registry dirty; at most one PUT per interval leaves
- * the worker (immediately when the last one is older than that, else on a timer).
+ * Called by the metrics middleware at the end of every invocation (after/onError). In `invocation` mode the
+ * returned promise settles once the Pushgateway has the metrics (or the push failed: metrics never fail an
+ * invocation); the middleware awaits it, so they leave before the handler's promise settles. In `coalesced` mode
+ * it only marks the registry dirty: at most one PUT per interval leaves the process, from a timer.
  */
-export function schedulePush(fn: string): void {
-  if (!enabled) return;
+export async function pushInvocationMetrics(fn: string): Promise<void> {
+  if (PUSH_MODE === 'off') return;
   functionName = fn;
+  if (PUSH_MODE === 'invocation') {
+    // The first invocation of a sandbox also removes groups of sandboxes long gone, within the invocation too.
+    const cleanup = cleaned ? undefined : ((cleaned = true), removeStaleGroups());
+    await Promise.all([push(), cleanup]);
+    return;
+  }
   if (!cleaned) {
     cleaned = true;
     void removeStaleGroups();
@@ -73,7 +102,9 @@ interface PushgatewayGroup {
 /** Deletes the groups of workers that stopped pushing long ago, so Prometheus keeps no stale series. */
 export async function removeStaleGroups(now = Date.now()): Promise<number> {
   try {
-    const response = await fetch(`${config.pushgatewayUrl}/api/v1/metrics`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${config.pushgatewayUrl}/api/v1/metrics`, {
+      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+    });
     const { data } = (await response.json()) as { data: PushgatewayGroup[] };
     const stale = data.filter((group) => {
       const pushed = Number(group.push_time_seconds?.metrics?.[0]?.value ?? 0) * 1000;
@@ -88,7 +119,7 @@ export async function removeStaleGroups(now = Date.now()): Promise<number> {
       stale.map((group) =>
         fetch(groupUrl(group.labels.function!, group.labels.instance!), {
           method: 'DELETE',
-          signal: AbortSignal.timeout(2000),
+          signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
         }),
       ),
     );
@@ -98,5 +129,7 @@ export async function removeStaleGroups(now = Date.now()): Promise<number> {
   }
 }
 
-// No signal handlers here: in-process, they would keep serverless-offline itself from stopping.
-process.once('beforeExit', () => void flushMetrics());
+// A process that lives on (serverless-offline) pushes what its timer has not yet sent when it ends. No signal
+// handlers here: in-process, they would keep serverless-offline itself from stopping. In `invocation` mode there
+// is nothing left to send: a frozen Lambda sandbox would never get here anyway.
+if (PUSH_MODE === 'coalesced') process.once('beforeExit', () => void flushMetrics());

@@ -3,15 +3,18 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { awsCredentials } from '../clients/s3.js';
 import { config } from '../config.js';
 
 let client: ApiGatewayManagementApiClient | undefined;
 
+/** Signed with the default credential chain's credentials (on Lambda the role's, session token included). */
 function managementApi(): ApiGatewayManagementApiClient {
+  const credentials = awsCredentials();
   client ??= new ApiGatewayManagementApiClient({
     endpoint: config.realtime.managementEndpoint,
     region: config.s3.region,
-    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
+    ...(credentials ? { credentials } : {}),
     maxAttempts: 2,
   });
   return client;
