@@ -68,3 +68,40 @@ export async function busyPorts(): Promise<number[]> {
   const open = await Promise.all(APP_PORTS.map(async (port) => ((await isPortOpen(port)) ? port : undefined)));
   return open.filter((port): port is (typeof APP_PORTS)[number] => port !== undefined);
 }
+
+export const APP_COLUMNS = ['process', 'pid', 'health'] as const;
+
+async function answers(url: string): Promise<string> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return `${response.status === 200 ? 'up' : 'degraded'} (${url} → ${response.status})`;
+  } catch {
+    return `no answer (${url})`;
+  }
+}
+
+/** npm start, the API and the emulators, with their pids and whether they answer (bridges have their own table). */
+export async function appStatusRows(): Promise<string[][]> {
+  const supervisor = runningSupervisor();
+  const api = runningApiPid();
+  const emulators = runningEmulators();
+  const bridges = runningBridges();
+  return [
+    [
+      'npm start',
+      supervisor === undefined ? '-' : String(supervisor),
+      supervisor === undefined ? 'not running' : 'supervising',
+    ],
+    [
+      'api',
+      api === undefined ? '-' : String(api),
+      api === undefined ? 'not running' : await answers(`${API.http}/health`),
+    ],
+    [
+      'emulators',
+      emulators === undefined ? '-' : String(emulators),
+      emulators === undefined ? 'not running' : await answers('http://127.0.0.1:4010/_control/health'),
+    ],
+    ['bridges', bridges.length === 0 ? '-' : bridges.join(' '), bridges.length === 0 ? 'not running' : 'see below'],
+  ];
+}

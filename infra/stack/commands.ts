@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { APP_COLUMNS, appStatusRows } from '../app-processes.js';
 import { runningBridges } from '../bridge/process.js';
 import { BRIDGE_COLUMNS, bridgeReport } from '../bridge/status-report.js';
 import { provision } from '../provision/index.js';
@@ -78,6 +79,7 @@ export async function down(only?: string): Promise<void> {
 export async function status(): Promise<number> {
   const statuses = await Promise.all(allServices(log).map((service) => statusOf(service)));
   printTable(statuses);
+  printRows(APP_COLUMNS, await appStatusRows());
   const bridges = bridgeReport(runningBridges());
   if (bridges.rows.length > 0) printRows(BRIDGE_COLUMNS, bridges.rows);
   else console.log('no event-source bridge runs (npm start runs one)\n');
