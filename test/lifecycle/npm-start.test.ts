@@ -17,9 +17,10 @@ import {
   stopPid,
   supervisorPidFile,
 } from '../../infra/app-processes.js';
+import { runningApiPid } from '../../infra/api.js';
 import { bridgeGroupsStable, runningBridges } from '../../infra/bridge/process.js';
 import { ROOT, STACK_DIR } from '../../infra/stack/paths.js';
-import { isPortOpen } from '../../infra/stack/processes.js';
+import { isAlive, isPortOpen } from '../../infra/stack/processes.js';
 import { eventually, request } from '../helpers/api.js';
 import { newPerson, type Person } from '../helpers/people.js';
 
@@ -132,12 +133,20 @@ describe(
       await eventually('some messages accepted', async () => accepted.length >= 20, { timeoutMs: 60_000 });
 
       const supervisor = runningSupervisor();
-      assert.ok(supervisor);
+      const oldApi = runningApiPid();
+      assert.ok(supervisor && oldApi);
       process.kill(supervisor, 'SIGKILL');
+      await eventually('the killed npm start is gone', async () => !isAlive(supervisor), { timeoutMs: 10_000 });
       assert.ok(await healthy(), 'its children keep serving');
       const before = accepted.length;
       npmStart();
+      // The new npm start records its pid once it has stopped what the killed one left running.
+      await eventually('the new npm start took over', async () => runningSupervisor() !== undefined, {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      });
       await servingWithOneOfEach();
+      assert.notEqual(runningApiPid(), oldApi, 'the API was started afresh');
       await eventually('messages accepted by the new processes', async () => accepted.length >= before + 20, {
         timeoutMs: 120_000,
       });
