@@ -76,8 +76,28 @@ export function startDetached(service: string, command: string, args: string[], 
   fs.closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start ${service} (${command})`);
   child.unref();
+  lowerSessionPriority(child.pid);
   fs.writeFileSync(pidFile(service), `${child.pid}\n`);
   return child.pid;
+}
+
+/**
+ * How much the services (Kafka, Cassandra, LocalStack, Prometheus) yield the CPU to the app's processes when both want
+ * it: the nice value of each service's session. Linux shares the CPU between sessions first (autogroups), so a JVM
+ * starting up with a dozen busy threads gets no more than one session's share either way; but co-located on a small
+ * machine, the API's single event loop must come first, or a broker restart starves it until callers' connects time out
+ * (the fault suite's Kafka restart saw answers after 15 s while the API was idle for want of CPU). 0 turns it off.
+ */
+const SERVICE_NICE = Number(process.env.CHAT4ALL_SERVICE_NICE ?? 10);
+
+/** A detached child leads its own session: setting its autogroup's nice value (Linux) lowers the whole service. */
+function lowerSessionPriority(pid: number): void {
+  if (!SERVICE_NICE) return;
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(SERVICE_NICE));
+  } catch {
+    /* not Linux, or autogroups off: per-process nice would not help between sessions anyway */
+  }
 }
 
 /** Stops the service's process group: SIGTERM, then SIGKILL after `graceMs`. Returns whether it was running. */
