@@ -19,13 +19,7 @@ describe('fault: the Kafka broker stalled (SIGSTOP)', { timeout: 600_000 }, () =
       fault: `Kafka stopped (SIGSTOP) for ${STALL_S} s under load, then continued`,
       inject: () => stallProcesses([pid], STALL_S * 1000),
     });
-    assertNothingLost(outcome);
+    assertNothingLost(outcome, { noHangs: true });
     assert.ok((outcome.result.answers['503'] ?? 0) > 0, 'the stall was felt: some sends were answered 503');
-    // Known gap (issue 16): alone this scenario answers everything within 15 s, but after the rest of the fault suite
-    // (a freshly restarted broker and Cassandra, two busy cores) some sends have waited up to 40 s on the silent broker
-    // before their 503. Nothing is lost. Reported, not yet required.
-    await t.test('no answer slower than 15 s', { todo: 'sends waiting on the silent broker (issue 16)' }, () => {
-      assert.equal(outcome.result.answers.hang ?? 0, 0);
-    });
   });
 });
