@@ -6,7 +6,8 @@
  * delivered message costs on each path (Cassandra statements, Kafka records, invocations, log lines: the table of the
  * cost-budget test). Before it starts and while it measures it watches what else the machine does: a run during which
  * processes other than the stack and the load generator used more than 5 % of a core is flagged as noisy.
- * Writes load/reports/latest.json, a Markdown report, SVG charts, and a dated row in README.md.
+ * Its reports, all under load/reports/: latest.json, bench-latest.md (with the run's row for the history table of
+ * docs/performance.md) and SVG charts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -206,16 +207,13 @@ interface BenchRow {
   java_baseline: { msgs_per_min: number; p95_ms: number };
 }
 
-function readmeRow(r: BenchRow, noisy: boolean): void {
-  const readme = path.join(ROOT, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const marker = '<!-- bench-results -->';
-  const at = text.indexOf(marker);
-  if (at < 0) return;
-  // The marker stands above the table; the newest row goes right under its header.
-  const headerEnd = text.indexOf('\n', text.indexOf('\n', text.indexOf('\n', at) + 1) + 1);
-  const row = `| ${new Date().toISOString().slice(0, 10)} | ${quick ? 'quick' : 'full'}${noisy ? ' (noisy)' : ''} | ${r.noop_ceiling_rps} | ${r.accept_max_rps} (${Math.round((r.accept_max_rps / r.noop_ceiling_rps) * 100)} %) | ${r.accept_p99_ms} | ${r.e2e_max_msgs_per_s} | ${r.e2e_p50_ms} / ${r.e2e_p99_ms} | ${r.lost} / ${r.duplicates} | ${r.java_baseline.msgs_per_min} msg/min, p95 ${r.java_baseline.p95_ms} ms |`;
-  fs.writeFileSync(readme, `${text.slice(0, headerEnd + 1)}${row}\n${text.slice(headerEnd + 1)}`);
+/** The run as a row of the history table in docs/performance.md, under that table's header. */
+function historyTable(r: BenchRow, noisy: boolean): string {
+  return [
+    '| date | mode | (a) no-op req/s | (b) accept msg/s (of a) | accept p99 ms | (c) delivered/s | e2e p50 / p99 ms | lost / dup | (d) java-baseline |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${new Date().toISOString().slice(0, 10)} | ${quick ? 'quick' : 'full'}${noisy ? ' (noisy)' : ''} | ${r.noop_ceiling_rps} | ${r.accept_max_rps} (${Math.round((r.accept_max_rps / r.noop_ceiling_rps) * 100)} %) | ${r.accept_p99_ms} | ${r.e2e_max_msgs_per_s} | ${r.e2e_p50_ms} / ${r.e2e_p99_ms} | ${r.lost} / ${r.duplicates} | ${r.java_baseline.msgs_per_min} msg/min, p95 ${r.java_baseline.p95_ms} ms |`,
+  ].join('\n');
 }
 
 const percentOfCore = (cores: number): string => `${Math.round(cores * 1000) / 10} %`;
@@ -343,6 +341,7 @@ try {
       `| (c) end to end | ${x.delivered_per_s} delivered/s offered ${e2eRate}/s, p50 ${x.e2e_p50_ms} ms, p99 ${x.e2e_p99_ms} ms, lost ${x.lost}, duplicates ${x.duplicates} |\n` +
       `| (c') where the CPU went during (c) | ${profileLine(profile)} |\n` +
       `| (d) java-baseline | ${report.java_baseline.msgs_per_min} msg/min (Java: 753), p95 ${report.java_baseline.p95_ms} ms (Java: 2.39), p99 ${report.java_baseline.p99_ms} ms (Java: 4.85), errors ${report.java_baseline.errors} |\n\n` +
+      `## Row for the history in docs/performance.md\n\n${historyTable(report, noisy)}\n\n` +
       `## Functions\n\n| function | init (cold start) ms | bundle KB |\n|---|---|---|\n` +
       Object.entries(functions)
         .map(([name, f]) => `| ${name} | ${f.cold_start_ms} | ${f.bundle_kb} |`)
@@ -353,7 +352,6 @@ try {
       costs.map((c) => `- ${c.path}: ${c.description}`).join('\n') +
       `\n\n![accept rate](bench-accept-rate.svg) ![accept latency](bench-accept-latency.svg)\n![e2e rate](bench-e2e-rate.svg) ![e2e latency](bench-e2e-latency.svg)\n`,
   );
-  readmeRow(report, noisy);
   console.log(JSON.stringify(report, null, 2));
 } finally {
   noise?.stop();

@@ -1,5 +1,5 @@
 /**
- * The README's screenshot of Prometheus during a load run:
+ * The screenshot of docs/observability.md of Prometheus during a load run:
  *   npx tsx load/observability-screenshot.ts [--minutes 3] [--rate 4] [--no-load]
  * drives the dashboards test's load (test/helpers/observability-load.ts, in rounds of 30 messages) at `rate`
  * messages a second for `minutes` against a running stack and API (npm start), then renders Prometheus's graph of accepted vs delivered messages

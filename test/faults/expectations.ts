@@ -17,7 +17,7 @@ export function assertNothingLost(
   );
   assert.equal(audit.failureReasons['no reason'] ?? 0, 0, 'every FAILED message says why');
   assert.equal(result.answers['500'] ?? 0, 0, 'no 500 answers');
-  // Hangs are counted for every fault (the README shows them); where the fault is one the API must answer fast (a
+  // Hangs are counted for every fault (the report shows them); where the fault is one the API must answer fast (a
   // broker outage: 503 at once), none is allowed.
   if (noHangs) assert.equal(result.answers.hang ?? 0, 0, 'no request hung');
   assert.equal(traffic.withoutRetryAfter, 0, 'every 429 and 503 says when to retry');

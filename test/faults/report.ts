@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { machine, REPORTS_DIR } from '../../load/lib/report.js';
-import { ROOT } from '../../infra/stack/paths.js';
 
 /** One scenario's line of load/reports/faults-latest.json. */
 export interface FaultResult {
@@ -30,8 +29,8 @@ interface FaultsReport {
 }
 
 export const FAULTS_REPORT = path.join(REPORTS_DIR, 'faults-latest.json');
-const README = path.join(ROOT, 'README.md');
-const MARKER = '<!-- faults-results -->';
+/** The same report as a Markdown table, the form docs/faults.md records. */
+export const FAULTS_TABLE = path.join(REPORTS_DIR, 'faults-latest.md');
 
 function readReport(): FaultsReport {
   try {
@@ -41,7 +40,7 @@ function readReport(): FaultsReport {
   }
 }
 
-/** The README table of the report: one row per scenario. */
+/** The report as a Markdown table: one row per scenario. */
 export function faultsTable(report: FaultsReport): string {
   const answers = (counts: Record<string, number>) =>
     Object.entries(counts)
@@ -61,8 +60,8 @@ export function faultsTable(report: FaultsReport): string {
 }
 
 /**
- * Records one scenario's result (replacing its previous one) and renews the README table, unless FAULTS_README=0 (a
- * run whose numbers are not meant for the README, or a tree where others are editing it).
+ * Records one scenario's result (replacing its previous one) in load/reports/faults-latest.json and renews
+ * load/reports/faults-latest.md; nothing outside load/reports/ is written.
  */
 export function recordFaultResult(result: FaultResult): void {
   const report = readReport();
@@ -73,10 +72,5 @@ export function recordFaultResult(result: FaultResult): void {
   );
   fs.mkdirSync(REPORTS_DIR, { recursive: true });
   fs.writeFileSync(FAULTS_REPORT, `${JSON.stringify(report, null, 2)}\n`);
-  if (process.env.FAULTS_README === '0') return;
-  const readme = fs.readFileSync(README, 'utf8');
-  const start = readme.indexOf(MARKER);
-  const end = readme.indexOf(`${MARKER.replace('<!-- ', '<!-- /')}`);
-  if (start < 0 || end < 0) return;
-  fs.writeFileSync(README, `${readme.slice(0, start + MARKER.length)}\n${faultsTable(report)}\n${readme.slice(end)}`);
+  fs.writeFileSync(FAULTS_TABLE, `# Fault suite: the latest result of each scenario\n\n${faultsTable(report)}\n`);
 }

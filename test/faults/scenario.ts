@@ -42,7 +42,7 @@ function recoverySeconds(messages: { id: string; acceptedAt: number }[], audited
 /**
  * Steady load → the fault → the heal → more load → drain → audit: every acknowledged message delivered, FAILED with
  * a reason, or lost; duplicates counted at the providers and on the recipients' WebSockets. Records the result in
- * load/reports/faults-latest.json and the README.
+ * load/reports/faults-latest.json and faults-latest.md.
  */
 export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOutcome> {
   const client = new ApiClient();
