@@ -97,25 +97,29 @@ export async function audit(db: CassandraClient, messages: AcceptedMessage[]): P
   return result;
 }
 
+export interface Duplicates {
+  /** Copies beyond the first that a provider received (a person got the same message twice). */
+  whatsapp: number;
+  instagram: number;
+  /** new_message frames beyond the first on the recipients' WebSockets (clients dedupe these by message_id). */
+  websocket: number;
+}
+
 /** Copies of one message beyond the first, at each provider and on the recipients' WebSockets. */
-export async function countDuplicates(
-  fixture: FaultFixture,
-  messages: AcceptedMessage[],
-): Promise<{ provider: number; websocket: number }> {
+export async function countDuplicates(fixture: FaultFixture, messages: AcceptedMessage[]): Promise<Duplicates> {
   const extra = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-  let provider = 0;
-  for (const channel of ['whatsapp', 'instagram'] as const) {
+  const atProvider = async (channel: 'whatsapp' | 'instagram'): Promise<number> => {
     const addresses = [...new Set(fixture.targets.filter((t) => t.channel === channel).map((t) => t.address))];
     const received: Received[] = (await Promise.all(addresses.map((to) => emulator(channel).received(to)))).flat();
     const counts = new Map<string, number>();
     for (const text of textsOf(received)) counts.set(text, (counts.get(text) ?? 0) + 1);
     const sentTexts = new Set(messages.filter((m) => m.channel === channel).map((m) => m.content));
     for (const text of counts.keys()) if (!sentTexts.has(text)) counts.delete(text);
-    provider += extra(counts);
-  }
+    return extra(counts);
+  };
   const ids = new Set(messages.filter((m) => m.channel === 'chat4all').map((m) => m.id));
   let websocket = 0;
   for (const recipient of fixture.recipients)
     for (const [id, count] of recipient.frames) if (ids.has(id)) websocket += Math.max(0, count - 1);
-  return { provider, websocket };
+  return { whatsapp: await atProvider('whatsapp'), instagram: await atProvider('instagram'), websocket };
 }

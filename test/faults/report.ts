@@ -13,7 +13,11 @@ export interface FaultResult {
   lost: number;
   duplicates: number;
   duplicates_at_provider: number;
+  /** The same, by provider. */
+  duplicates_by_provider?: { whatsapp: number; instagram: number };
   duplicates_on_websocket: number;
+  /** WebSocket duplicates per 1,000 messages sent to Chat4All users. */
+  websocket_duplicates_per_1000?: number;
   /** Seconds from the heal until every message acknowledged before it had arrived. */
   recovery_s: number;
   /** The slowest answer any request got (a hang counts as HANG_MS), in seconds. */
@@ -50,11 +54,11 @@ export function faultsTable(report: FaultsReport): string {
   return [
     `Measured ${report.at.slice(0, 10)} on ${report.machine}.`,
     '',
-    '| scenario | fault | msg/s | acknowledged | delivered | failed | lost | duplicates (provider / WebSocket) | recovery s | slowest answer s | answers other than 202 (retried) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | fault | msg/s | acknowledged | delivered | failed | lost | duplicates at providers (WhatsApp + Instagram) | WebSocket duplicates per 1,000 | recovery s | slowest answer s | answers other than 202 (retried) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.scenarios.map(
       (s) =>
-        `| ${s.name} | ${s.fault} | ${s.rate} | ${s.acknowledged} | ${s.delivered} | ${s.failed} | ${s.lost} | ${s.duplicates_at_provider} / ${s.duplicates_on_websocket} | ${s.recovery_s} | ${s.slowest_answer_s ?? '-'} | ${answers(s.answers)} |`,
+        `| ${s.name} | ${s.fault} | ${s.rate} | ${s.acknowledged} | ${s.delivered} | ${s.failed} | ${s.lost} | ${s.duplicates_at_provider}${s.duplicates_by_provider ? ` (${s.duplicates_by_provider.whatsapp} + ${s.duplicates_by_provider.instagram})` : ''} | ${s.websocket_duplicates_per_1000 ?? '-'} | ${s.recovery_s} | ${s.slowest_answer_s ?? '-'} | ${answers(s.answers)} |`,
     ),
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { ApiClient } from '../../load/lib/client.js';
 import { delay } from '../../infra/stack/processes.js';
-import { audit, countDuplicates, type Audit } from './audit.js';
+import { audit, countDuplicates, type Audit, type Duplicates } from './audit.js';
 import { faultFixture } from './fixture.js';
 import { recordFaultResult, type FaultResult } from './report.js';
 import { SteadyTraffic } from './traffic.js';
@@ -24,9 +24,12 @@ export interface FaultScenario {
 
 export interface FaultOutcome {
   result: FaultResult;
+  duplicates: Duplicates;
   audit: Audit;
   traffic: SteadyTraffic;
 }
+
+const perThousand = (count: number, of: number): number => (of === 0 ? 0 : Math.round((count / of) * 10_000) / 10);
 
 /** Seconds from the heal until every message acknowledged before it had arrived (or FAILED). */
 function recoverySeconds(messages: { id: string; acceptedAt: number }[], audited: Audit, healedAt: number): number {
@@ -67,6 +70,7 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
       audited = await audit(db, messages);
     }
     const duplicates = await countDuplicates(fixture, messages);
+    const chat4allCount = messages.filter((m) => m.channel === 'chat4all').length;
     const result: FaultResult = {
       name: scenario.name,
       fault: scenario.fault,
@@ -75,9 +79,11 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
       delivered: audited.delivered,
       failed: audited.failed,
       lost: audited.lost,
-      duplicates: duplicates.provider + duplicates.websocket,
-      duplicates_at_provider: duplicates.provider,
+      duplicates: duplicates.whatsapp + duplicates.instagram + duplicates.websocket,
+      duplicates_at_provider: duplicates.whatsapp + duplicates.instagram,
+      duplicates_by_provider: { whatsapp: duplicates.whatsapp, instagram: duplicates.instagram },
       duplicates_on_websocket: duplicates.websocket,
+      websocket_duplicates_per_1000: perThousand(duplicates.websocket, chat4allCount),
       recovery_s: recoverySeconds(messages, audited, healedAt),
       slowest_answer_s: Math.round(traffic.slowestMs / 100) / 10,
       answers: traffic.answers,
@@ -87,7 +93,7 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
     console.log(
       `# ${JSON.stringify({ ...result, unfinished: audited.unfinished, failure_reasons: audited.failureReasons, gave_up: traffic.gaveUp, refused: traffic.refused })}`,
     );
-    return { result, audit: audited, traffic };
+    return { result, duplicates, audit: audited, traffic };
   } finally {
     await traffic.stop();
     fixture.close();
