@@ -144,10 +144,11 @@ export class Emulator {
 
   /**
    * POSTs a webhook signed with X-Hub-Signature-256, like Meta: delivered again while the endpoint does not answer
-   * 2xx, backing off up to 10 s between tries (Meta keeps trying for days; 10 tries span about a minute here, longer
-   * than a restart of our API).
+   * 2xx, backing off (with jitter, so a recovering endpoint is not met by every retry at once) up to 10 s between
+   * tries. Meta keeps trying for days; 20 tries span about 3 minutes here, longer than a restart of our API under load,
+   * whose receipts settle the sends it was making when it died.
    */
-  async sendWebhook(kind: string, payload: unknown, { attempts = 10 }: { attempts?: number } = {}): Promise<number> {
+  async sendWebhook(kind: string, payload: unknown, { attempts = 20 }: { attempts?: number } = {}): Promise<number> {
     const body = metaJson(payload);
     let last: number | string = 'not sent';
     let tries = 0;
@@ -170,7 +171,7 @@ export class Emulator {
       } catch (error) {
         last = (error as Error).message;
       }
-      if (attempt < attempts) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
+      if (attempt < attempts) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2));
     }
     this.deliveries.push({
       url: this.options.webhookUrl,
