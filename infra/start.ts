@@ -44,6 +44,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     log('start', 'stopping the API, emulators and bridge');
     await supervisor.stop();
+    // A child the supervisor was starting again when the signal came is not one of its children yet.
+    for (const left of runningAppProcesses()) await stopPid(left.pid);
     removePidFile();
     process.exit(0);
   });

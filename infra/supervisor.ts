@@ -4,6 +4,8 @@ import type { ChildProcess } from 'node:child_process';
 export interface Supervised {
   name: string;
   start: (attempt: number) => Promise<ChildProcess>;
+  /** Whether an exit calls for a restart; by default every exit the supervisor did not ask for does. */
+  restartWhen?: (code: number | null, signal: NodeJS.Signals | null) => boolean;
 }
 
 export interface SupervisorOptions {
@@ -59,12 +61,21 @@ export class Supervisor {
     return Object.fromEntries([...this.running].map(([name, entry]) => [name, entry.child?.pid]));
   }
 
+  /** The child running now under `name` (a new one after each restart), if any. */
+  child(name: string): ChildProcess | undefined {
+    return this.running.get(name)?.child;
+  }
+
   private watch(entry: Running, child: ChildProcess): void {
     entry.child = child;
     entry.startedAt = this.now();
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       entry.child = undefined;
+      if (entry.spec.restartWhen && !entry.spec.restartWhen(code, signal)) {
+        this.options.log(`${entry.spec.name} ${describeExit(code, signal)}: not starting it again`);
+        return;
+      }
       const ranMs = this.now() - entry.startedAt;
       entry.failures = ranMs >= this.healthyAfterMs ? 1 : entry.failures + 1;
       void this.restart(entry, `${describeExit(code, signal)} after ${Math.round(ranMs / 1000)} s`);
@@ -90,8 +101,8 @@ export class Supervisor {
     }
   }
 
-  /** Stops every child: SIGTERM, then SIGKILL after graceMs; resolves once all have exited. */
-  async stop(graceMs = 20_000): Promise<void> {
+  /** Stops every child: `signal` (SIGTERM), then SIGKILL after graceMs; resolves once all have exited. */
+  async stop(graceMs = 20_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.stopping = true;
     const children = [...this.running.values()]
       .map((entry) => entry.child)
@@ -105,7 +116,7 @@ export class Supervisor {
               clearTimeout(force);
               resolve();
             });
-            child.kill('SIGTERM');
+            child.kill(signal);
           }),
       ),
     );

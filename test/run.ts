@@ -77,7 +77,7 @@ if (status === 0 && !onlyUnit) {
     console.error(`integration setup failed: ${(error as Error).message}`);
     status = 1;
   } finally {
-    bridge?.stop();
+    await bridge?.stop();
     emulators?.kill('SIGTERM');
     // Bridges that tests started in place of one they killed (see bridge-resume.test.ts).
     for (const pid of runningBridges()) if (!bridgesBefore.includes(pid)) process.kill(pid, 'SIGTERM');

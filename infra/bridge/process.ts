@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
 import { ROOT, STACK_DIR } from '../stack/paths.js';
-import { delay, isProcessOf, waitUntil } from '../stack/processes.js';
+import { isProcessOf, waitUntil } from '../stack/processes.js';
 import { removeBridgeStatus } from './status-file.js';
 import { loadTriggers } from './triggers.js';
+import { Supervisor } from '../supervisor.js';
 
 const BRIDGE_DIR = path.join(STACK_DIR, 'bridge');
 
@@ -88,50 +89,32 @@ export async function startBridge(
 
 export interface SupervisedBridge {
   /** The bridge process running now: a new one after each restart. */
-  readonly current: ChildProcess;
+  readonly current: ChildProcess | undefined;
   /** Stops the bridge for good (no restart after this). */
-  stop(signal?: NodeJS.Signals): void;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A bridge that ran this long before failing is restarted at once; one failing sooner waits longer each time. */
-const HEALTHY_RUN_MS = 60_000;
-const MAX_RESTART_DELAY_MS = 30_000;
-
 /**
- * Starts a bridge (resolving once it is a member of its groups), and starts it again whenever it exits with a
- * failure: a bridge whose watchdog cannot recover a consumer exits 1 rather than live on without it. For the test
- * harness (test/run.ts): unlike npm start's supervisor (infra/supervisor.ts), which restarts any child that exits, it
- * leaves alone a bridge ended by a signal or exiting 0, because tests stop and kill bridges on purpose.
+ * Starts a bridge (resolving once it is a member of its groups) under a Supervisor (infra/supervisor.ts), which starts
+ * it again whenever it exits with a failure: a bridge whose watchdog cannot recover a consumer exits 1 rather than live
+ * on without it. For the test harness (test/run.ts): unlike npm start, it leaves alone a bridge ended by a signal or
+ * exiting 0, because tests stop and kill bridges on purpose.
  */
 export async function superviseBridge(
   stdio: 'inherit' | number,
   options: BridgeOptions = {},
   log: (line: string) => void = console.error,
 ): Promise<SupervisedBridge> {
-  let child = await startBridge(stdio, options);
-  let stopped = false;
-  let failuresInARow = 0;
-  const watch = (watched: ChildProcess, startedAt: number): void => {
-    watched.once('exit', (code) => {
-      if (stopped || code === null || code === 0) return;
-      failuresInARow = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : failuresInARow + 1;
-      const wait = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** (failuresInARow - 1));
-      log(`the bridge (pid ${watched.pid}) exited with ${code}: starting it again in ${wait / 1000} s`);
-      void delay(wait).then(() => {
-        if (stopped) return;
-        child = spawnBridge(stdio, options);
-        watch(child, Date.now());
-      });
-    });
-  };
-  watch(child, Date.now());
+  const supervisor = new Supervisor({ log });
+  await supervisor.add({
+    name: 'bridge',
+    start: () => startBridge(stdio, options),
+    restartWhen: (code) => code !== null && code !== 0,
+  });
   return {
     get current() {
-      return child;
+      return supervisor.child('bridge');
     },
-    stop(signal = 'SIGTERM') {
-      stopped = true;
-      child.kill(signal);
-    },
+    stop: (signal = 'SIGTERM') => supervisor.stop(20_000, signal),
   };
 }

@@ -72,4 +72,32 @@ describe('npm start supervisor', () => {
     assert.match(lines[0]!, /^bridge was killed by SIGKILL/);
     await supervisor.stop();
   });
+
+  it('leaves alone a child whose exit restartWhen does not call for (the test harness: bridges killed on purpose)', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 10 });
+    let starts = 0;
+    let failedOnce!: () => void;
+    const failed = new Promise<void>((resolve) => (failedOnce = resolve));
+    const first = await supervisor.add({
+      name: 'bridge',
+      start: async () => {
+        starts += 1;
+        if (starts === 2) failedOnce();
+        return node(starts === 1 ? 'process.exit(1)' : 'setInterval(() => {}, 1000)');
+      },
+      restartWhen: (code) => code !== null && code !== 0,
+    });
+    await failed; // exit 1: started again
+    while (supervisor.child('bridge') === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = supervisor.child('bridge')!;
+    assert.notEqual(second.pid, first.pid);
+    const killed = new Promise((resolve) => second.once('exit', resolve));
+    second.kill('SIGKILL');
+    await killed;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // longer than the restart delay
+    assert.equal(starts, 2, 'a bridge killed by a signal is not started again');
+    assert.match(lines.at(-1)!, /^bridge was killed by SIGKILL: not starting it again$/);
+    await supervisor.stop();
+  });
 });
