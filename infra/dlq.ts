@@ -1,5 +1,5 @@
 /**
- * npm run dlq -- list | replay: the dead-letter topics (`<topic>.dlq` of infra/kafka/topics.yaml).
+ * npm run dlq -- list | replay: the dead-letter topics (DEAD_LETTER_TOPICS of the shared contracts, `<topic>.dlq`).
  *
  *   npm run dlq -- list [--topic whatsapp-outbound.dlq] [--all] [--json]
  *       the dead letters not replayed yet (--all: also those replayed), with their reasons
@@ -12,14 +12,11 @@
  * (the others stay pending; the connectors' deduplication keeps a later full replay from sending one twice).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import YAML from 'yaml';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
-import { DLQ_HEADERS, withoutDeadLetterHeaders } from '@chat4all/shared/connectors/dead-letter.js';
-import { ROOT } from './stack/paths.js';
+import { DLQ_HEADERS, withoutDeadLetterHeaders } from '@chat4all/shared/contracts/headers.js';
+import { DEAD_LETTER_TOPICS, sourceTopicOf } from '@chat4all/shared/contracts/topics.js';
 
 export const REPLAY_GROUP = 'chat4all-dlq-replay';
 
@@ -35,13 +32,6 @@ export interface DeadLetterRecord {
   at: string;
   sourceTopic: string;
   replayed: boolean;
-}
-
-export function deadLetterTopics(): string[] {
-  const file = YAML.parse(fs.readFileSync(path.join(ROOT, 'infra/kafka/topics.yaml'), 'utf8')) as {
-    topics: { name: string }[];
-  };
-  return file.topics.map((topic) => topic.name).filter((name) => name.endsWith('.dlq'));
 }
 
 const textHeaders = (headers: IHeaders | undefined): Record<string, string> =>
@@ -111,7 +101,7 @@ export async function readDeadLetters(topic: string, { all = false } = {}): Prom
           messageId: messageIdOf(message.value),
           reason: headers[DLQ_HEADERS.reason] ?? '(no reason recorded)',
           at: headers[DLQ_HEADERS.at] ?? new Date(Number(message.timestamp)).toISOString(),
-          sourceTopic: headers[DLQ_HEADERS.sourceTopic] ?? topic.replace(/\.dlq$/, ''),
+          sourceTopic: headers[DLQ_HEADERS.sourceTopic] ?? sourceTopicOf(topic),
           replayed: offset < (committed.get(partition) ?? 0n),
         });
         if (offset >= range.to - 1n) {
@@ -214,7 +204,7 @@ async function main(): Promise<void> {
     },
   });
   const command = positionals[0];
-  const known = deadLetterTopics();
+  const known = [...DEAD_LETTER_TOPICS];
   if (values.topic && !known.includes(values.topic)) {
     console.error(`unknown dead-letter topic ${values.topic}; one of: ${known.join(', ')}`);
     process.exit(2);

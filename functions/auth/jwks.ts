@@ -1,5 +1,5 @@
 import { publicJwks } from '@chat4all/shared/auth/keys.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 
 /** GET /.well-known/jwks.json: the public keys that verify access tokens (RS256, by kid). */

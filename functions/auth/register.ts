@@ -2,7 +2,7 @@ import { hashPassword } from '@chat4all/shared/auth/password.js';
 import { sourceIp } from '@chat4all/shared/auth/throttle/address.js';
 import { admit, registrationScopes, throttledError } from '@chat4all/shared/auth/throttle/throttle.js';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { badRequest, conflict } from '@chat4all/shared/http/errors.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { rejectUnknownFields, requireMatch, requireObject, requireString } from '@chat4all/shared/http/validation.js';

@@ -3,7 +3,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '@chat4all/shared/auth
 import { sourceIp } from '@chat4all/shared/auth/throttle/address.js';
 import { throttledError } from '@chat4all/shared/auth/throttle/throttle.js';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { unauthorized } from '@chat4all/shared/http/errors.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { rejectUnknownFields, requireObject, requireString } from '@chat4all/shared/http/validation.js';

@@ -1,7 +1,7 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID, createConversation, MAX_MEMBERS } from '@chat4all/shared/conversations/service.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import {
   optionalString,

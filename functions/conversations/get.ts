@@ -1,6 +1,6 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID, getConversation } from '@chat4all/shared/conversations/service.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { pathParam } from '@chat4all/shared/http/validation.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';

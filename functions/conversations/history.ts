@@ -1,7 +1,7 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID, requireMembership } from '@chat4all/shared/conversations/service.js';
 import { withFiles } from '@chat4all/shared/files/service.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { decodeCursor, encodeCursor } from '@chat4all/shared/http/cursor.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
 import { json } from '@chat4all/shared/http/response.js';

@@ -1,6 +1,6 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { listConversationsOfUser } from '@chat4all/shared/conversations/repository.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { decodeCursor, encodeCursor } from '@chat4all/shared/http/cursor.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { intParam } from '@chat4all/shared/http/validation.js';

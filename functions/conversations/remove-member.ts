@@ -1,6 +1,6 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID, removeMember } from '@chat4all/shared/conversations/service.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { pathParam } from '@chat4all/shared/http/validation.js';
 import { UUID_PATTERN } from '@chat4all/shared/ids.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';

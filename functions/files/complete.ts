@@ -1,6 +1,6 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { completeUpload } from '@chat4all/shared/files/service.js';
-import { apiHandler, type HttpEvent } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler, type HttpEvent } from '@chat4all/shared/middleware/api-handler.js';
 import { badRequest, HttpError } from '@chat4all/shared/http/errors.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { pathParam, rejectUnknownFields, requireObject } from '@chat4all/shared/http/validation.js';

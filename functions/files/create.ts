@@ -1,7 +1,7 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { CONVERSATION_ID } from '@chat4all/shared/conversations/service.js';
 import { createUpload } from '@chat4all/shared/files/service.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import {
   optionalString,

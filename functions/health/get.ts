@@ -1,5 +1,5 @@
 import { healthReport } from '@chat4all/shared/health/checks.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 
 /** GET /health: checks Kafka, Cassandra and S3 for real; 503 names what is down. */

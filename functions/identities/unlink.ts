@@ -1,5 +1,5 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
 import { unlinkIdentity } from '@chat4all/shared/identities/service.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';

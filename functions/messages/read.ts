@@ -1,5 +1,5 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { pathParam } from '@chat4all/shared/http/validation.js';
 import { UUID_PATTERN } from '@chat4all/shared/ids.js';

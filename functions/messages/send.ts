@@ -2,7 +2,7 @@ import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { config } from '@chat4all/shared/config.js';
 import { CONVERSATION_ID } from '@chat4all/shared/conversations/service.js';
 import { badRequest } from '@chat4all/shared/http/errors.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { optionalString, rejectUnknownFields, requireMatch, requireObject } from '@chat4all/shared/http/validation.js';
 import { sendMessage } from '@chat4all/shared/messages/send.js';

@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import type { ReplayNotification } from '@chat4all/shared/contracts/records.js';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { metrics } from '@chat4all/shared/metrics/middleware.js';
 import { publish } from '@chat4all/shared/kafka/producer.js';
 import { logger } from '@chat4all/shared/logger.js';
 import { addConnection } from '@chat4all/shared/realtime/connections.js';
-import type { NotificationCommand } from '@chat4all/shared/realtime/protocol.js';
 import { handshakeUser } from '@chat4all/shared/realtime/session.js';
-import { NOTIFICATIONS_TOPIC } from '@chat4all/shared/realtime/status-updates.js';
 
 /**
  * WebSocket $connect: a valid token (?token= or Authorization) or 401, which refuses the handshake.
@@ -23,8 +23,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       return { statusCode: 401, body: JSON.stringify({ error: 'missing or invalid token', code: 'unauthorized' }) };
     const connectionId = event.requestContext.connectionId!;
     await addConnection(getCassandra(), user.userId, connectionId);
-    const replay: NotificationCommand = { kind: 'replay', to: user.userId, connection_id: connectionId };
-    await publish({ [NOTIFICATIONS_TOPIC]: [{ key: user.userId, value: replay }] });
+    const replay: ReplayNotification = { kind: 'replay', to: user.userId, connection_id: connectionId };
+    await publish({ [TOPICS.notifications]: [{ key: user.userId, value: replay }] });
     logger.info({ function: 'realtime-connect', connection_id: connectionId, user_id: user.userId }, 'connected');
     return { statusCode: 200, body: '' };
   });

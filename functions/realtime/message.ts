@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { metrics } from '@chat4all/shared/metrics/middleware.js';
 import { publish } from '@chat4all/shared/kafka/producer.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
-import { STATUS_TOPIC } from '@chat4all/shared/messages/read.js';
 import { findMessage } from '@chat4all/shared/messages/repository.js';
 import { ownerOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
@@ -71,7 +71,7 @@ async function acknowledge(connectionId: string, messageId: string): Promise<API
   };
   const correlationId = waiting.correlationId ?? (await findMessage(db, messageId))?.correlation_id;
   await publish({
-    [STATUS_TOPIC]: [
+    [TOPICS.statusUpdates]: [
       { key: messageId, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },
     ],
   });

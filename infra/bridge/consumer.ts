@@ -1,5 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { deadLetterHeaders, RECORD_HEADERS } from '@chat4all/shared/contracts/headers.js';
+import { deadLetterTopicOf } from '@chat4all/shared/contracts/topics.js';
 import { RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
 import { withTimeout } from '@chat4all/shared/timeout.js';
 import { buildEvent } from './event.js';
@@ -26,8 +28,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
 export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
   Math.round(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 
-export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
-
 /** A member that has not heartbeated for this long is dropped from its group by the coordinator. */
 export const SESSION_TIMEOUT_MS = 30_000;
 
@@ -42,7 +42,9 @@ const MAX_RETRY_LATER_MS = 60_000;
 /** The correlation ids a chunk carries (each log line names the messages it is about). */
 const correlationIds = (chunk: KafkaMessage[]): string[] => [
   ...new Set(
-    chunk.map((message) => message.headers?.correlation_id?.toString()).filter((id): id is string => Boolean(id)),
+    chunk
+      .map((message) => message.headers?.[RECORD_HEADERS.correlationId]?.toString())
+      .filter((id): id is string => Boolean(id)),
   ),
 ];
 
@@ -85,7 +87,7 @@ export class TriggerConsumer {
     this.liveness = new GroupLiveness(trigger);
     // Counters start at zero, so rate() and increase() answer 0 instead of nothing before the first event.
     bridgeMetrics.retries.inc({ function: trigger.name }, 0);
-    bridgeMetrics.deadLetters.inc({ function: trigger.name, topic: deadLetterTopic(trigger.topic) }, 0);
+    bridgeMetrics.deadLetters.inc({ function: trigger.name, topic: deadLetterTopicOf(trigger.topic) }, 0);
     this.consumer = this.createConsumer();
   }
 
@@ -284,7 +286,7 @@ export class TriggerConsumer {
         if (isFunctionError) failures++;
         if (isFunctionError && failures >= this.retry.maxAttempts) {
           await this.deadLetter(topic, partition, chunk, (error as Error).message);
-          bridgeMetrics.deadLetters.inc({ ...labels, topic: deadLetterTopic(topic) }, chunk.length);
+          bridgeMetrics.deadLetters.inc({ ...labels, topic: deadLetterTopicOf(topic) }, chunk.length);
           this.deps.log.error({ ...context, attempt, err: (error as Error).message }, 'dead-lettered after retries');
           return true;
         }
@@ -300,19 +302,21 @@ export class TriggerConsumer {
 
   private async deadLetter(topic: string, partition: number, chunk: KafkaMessage[], reason: string): Promise<void> {
     await this.deps.producer.send({
-      topic: deadLetterTopic(topic),
+      topic: deadLetterTopicOf(topic),
       acks: -1,
       messages: chunk.map((message) => ({
         key: message.key,
         value: message.value,
         headers: {
           ...message.headers,
-          dlq_reason: reason,
-          dlq_function: this.trigger.name,
-          dlq_source_topic: topic,
-          dlq_source_partition: String(partition),
-          dlq_source_offset: message.offset,
-          dlq_at: new Date().toISOString(),
+          ...deadLetterHeaders({
+            reason,
+            functionName: this.trigger.name,
+            sourceTopic: topic,
+            sourcePartition: partition,
+            sourceOffset: message.offset,
+            at: new Date(),
+          }),
         },
       })),
     });

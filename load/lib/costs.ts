@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { Consumer } from 'kafkajs';
 import WebSocket from 'ws';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { loadFunctions } from '../../infra/functions.js';
 import { emulator, newPhoneNumber } from '../../infra/emulators/control.js';
@@ -501,11 +502,11 @@ export class StatusFollower {
   async start(): Promise<void> {
     const admin = getKafka().admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets('status-updates');
+    const ends = await admin.fetchTopicOffsets(TOPICS.statusUpdates);
     await admin.disconnect();
     this.consumer = getKafka().consumer({ groupId: `cost-follower-${crypto.randomUUID()}`, maxWaitTimeInMs: 50 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: 'status-updates', fromBeginning: false });
+    await this.consumer.subscribe({ topic: TOPICS.statusUpdates, fromBeginning: false });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
@@ -516,7 +517,8 @@ export class StatusFollower {
         this.signal.notify();
       },
     });
-    for (const end of ends) this.consumer.seek({ topic: 'status-updates', partition: end.partition, offset: end.high });
+    for (const end of ends)
+      this.consumer.seek({ topic: TOPICS.statusUpdates, partition: end.partition, offset: end.high });
   }
 
   /** Resolves once the message's status events satisfy `done`. */

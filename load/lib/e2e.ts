@@ -3,6 +3,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Consumer } from 'kafkajs';
 import WebSocket from 'ws';
 import { getKafka } from '@chat4all/shared/clients/kafka.js';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import type { LoadUser } from './client.js';
 
@@ -128,11 +129,11 @@ export class DeliveryTracker {
   async start(): Promise<void> {
     const admin = getKafka().admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets('status-updates');
+    const ends = await admin.fetchTopicOffsets(TOPICS.statusUpdates);
     await admin.disconnect();
     this.consumer = getKafka().consumer({ groupId: `load-tracker-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: 'status-updates', fromBeginning: false });
+    await this.consumer.subscribe({ topic: TOPICS.statusUpdates, fromBeginning: false });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
@@ -148,7 +149,8 @@ export class DeliveryTracker {
         }
       },
     });
-    for (const end of ends) this.consumer.seek({ topic: 'status-updates', partition: end.partition, offset: end.high });
+    for (const end of ends)
+      this.consumer.seek({ topic: TOPICS.statusUpdates, partition: end.partition, offset: end.high });
   }
 
   /** Waits until every tracked message is DELIVERED or FAILED, or `timeoutMs` passes. */

@@ -1,3 +1,4 @@
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { ApiClient } from '../lib/client.js';
 import { openConversations, sendFixture, sender } from '../lib/fixtures.js';
 import { groupLag } from '../lib/lag.js';
@@ -20,7 +21,7 @@ export async function spike(
   let drainedAtS: number | null = null;
   const started = performance.now();
   const watcher = setInterval(() => {
-    void groupLag('chat4all-router', 'messages').then((lag) => {
+    void groupLag('chat4all-router', TOPICS.messages).then((lag) => {
       const t = (performance.now() - started) / 1000;
       maxBacklog = Math.max(maxBacklog, lag);
       if (t > spikeTo && lag === 0 && drainedAtS === null) drainedAtS = t;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { deadLetterTopicOf, TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { readDeadLetters } from '../../infra/dlq.js';
 import { eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
@@ -64,7 +65,7 @@ describe('a provider outage', { timeout: 180_000 }, () => {
     const drained = Date.now() - outageEnds;
     const received = textsOf((await Promise.all(numbers.map((to) => whatsapp.received(to)))).flat());
     for (const { content } of sent) assert.equal(received.filter((text) => text === content).length, 1, content);
-    const letters = await readDeadLetters('whatsapp-outbound.dlq', { all: true });
+    const letters = await readDeadLetters(deadLetterTopicOf(TOPICS.whatsappOutbound), { all: true });
     const ids = new Set(sent.map(({ id }) => id));
     assert.equal(letters.filter((letter) => letter.messageId && ids.has(letter.messageId)).length, 0, 'no dead letter');
     console.log(

@@ -9,7 +9,7 @@ import { WS_URL } from './websocket.js';
  * A small, realistic load that touches every metric of the dashboards: messages to a Chat4All user (connected over
  * WebSocket, acknowledging each message, so they reach DELIVERED), to a WhatsApp number and to an Instagram handle;
  * a few requests the API rejects (one of each of several error codes); a verified file upload; a read receipt.
- * Used by test/integration/dashboards-data.test.ts and load/observability-screenshot.ts.
+ * Used by test/integration/dashboards-data.test.ts and test/observability-screenshot.ts.
  */
 export interface ObservabilityLoadOptions {
   /** Messages to send, round-robin over the three recipients. */

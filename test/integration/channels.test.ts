@@ -4,6 +4,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { config } from '@chat4all/shared/config.js';
+import { DLQ_HEADERS } from '@chat4all/shared/contracts/headers.js';
+import { deadLetterTopicOf, TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { signBody } from '@chat4all/shared/webhooks/signature.js';
 import { readDeadLetters } from '../../infra/dlq.js';
 import { ROOT } from '../../infra/stack/paths.js';
@@ -166,13 +168,14 @@ describe('external channels', { timeout: 300_000 }, () => {
     await eventually(
       'dead letter',
       async () =>
-        (letter = (await readDeadLetters('whatsapp-outbound.dlq')).find((r) => r.messageId === receipt.message_id)) !==
-        undefined,
+        (letter = (await readDeadLetters(deadLetterTopicOf(TOPICS.whatsappOutbound))).find(
+          (r) => r.messageId === receipt.message_id,
+        )) !== undefined,
       { timeoutMs: 20_000, intervalMs: 500 },
     );
     assert.match(letter!.reason, /131026/);
-    assert.equal(letter!.sourceTopic, 'whatsapp-outbound');
-    assert.equal(letter!.headers.dlq_function, 'connector-whatsapp');
+    assert.equal(letter!.sourceTopic, TOPICS.whatsappOutbound);
+    assert.equal(letter!.headers[DLQ_HEADERS.function], 'connector-whatsapp');
     assert.equal((await whatsapp.received(to)).length, 0);
 
     await whatsapp.clearFaults();
@@ -184,7 +187,7 @@ describe('external channels', { timeout: 300_000 }, () => {
         path.join(ROOT, 'infra/dlq.ts'),
         'replay',
         '--topic',
-        'whatsapp-outbound.dlq',
+        deadLetterTopicOf(TOPICS.whatsappOutbound),
         '--message-id',
         receipt.message_id,
       ],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
 import { endOffsets, readAfter } from '../helpers/kafka.js';
@@ -106,14 +107,14 @@ describe('conversations', { timeout: 60_000 }, () => {
       ...as('a'),
     });
     assert.equal(created.status, 201);
-    const from = await endOffsets('notifications');
+    const from = await endOffsets(TOPICS.notifications);
     const sent = await request<{ message_id: string }>('POST', '/v1/messages', {
       body: { conversation_id: conversationId, content: 'hi all' },
       ...as('a'),
     });
     assert.equal(sent.status, 202);
     const notifications = await readAfter<{ message_id: string; to: string }>(
-      'notifications',
+      TOPICS.notifications,
       from,
       (values) => values.filter((n) => n.message_id === sent.body.message_id).length >= 2,
     );

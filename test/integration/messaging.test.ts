@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { uuidv7 } from '@chat4all/shared/ids.js';
 import type { AcceptedMessage, OutboundMessage, StatusEvent } from '@chat4all/shared/messages/model.js';
 import { eventually, request } from '../helpers/api.js';
@@ -220,7 +221,7 @@ describe('router and status', { timeout: 120_000 }, () => {
     const conversationId = newConversationId();
     const seed = await send('a', { conversation_id: conversationId, recipient_id: 'user_b', content: 'seed' });
     await waitForHistory('b', conversationId, 1);
-    const notificationsFrom = await endOffsets('notifications');
+    const notificationsFrom = await endOffsets(TOPICS.notifications);
     const message: AcceptedMessage = {
       message_id: uuidv7(),
       conversation_id: seed.body.conversation_id,
@@ -232,11 +233,11 @@ describe('router and status', { timeout: 120_000 }, () => {
       created_at: new Date().toISOString(),
     };
     const record = { key: conversationId, value: message, headers: { correlation_id: crypto.randomUUID() } };
-    await produce('messages', [record, record]);
-    await produce('messages', [record]);
+    await produce(TOPICS.messages, [record, record]);
+    await produce(TOPICS.messages, [record]);
     const page = await waitForHistory('b', conversationId, 2);
     assert.equal(page.messages.filter((m) => m.message_id === message.message_id).length, 1);
-    const notifications = await readAfter<OutboundMessage>('notifications', notificationsFrom, () => false, 5_000);
+    const notifications = await readAfter<OutboundMessage>(TOPICS.notifications, notificationsFrom, () => false, 5_000);
     assert.equal(notifications.filter((n) => n.message_id === message.message_id).length, 1, 'forwarded once');
   });
 
@@ -250,7 +251,7 @@ describe('router and status', { timeout: 120_000 }, () => {
       value: { message_id: body.message_id, status, at: when, source: 'test' },
     });
     const readAt = at(3000);
-    await produce('status-updates', [
+    await produce(TOPICS.statusUpdates, [
       event('READ', readAt),
       event('DELIVERED', at(2000)),
       event('READ', at(9000)),
@@ -268,7 +269,7 @@ describe('router and status', { timeout: 120_000 }, () => {
     const message = (await messageStatus('b', body.message_id)).body;
     assert.equal(message.status, 'READ');
     assert.equal(message.read_at, readAt, 'a duplicate READ keeps the first read_at');
-    await produce('status-updates', [event('SENT', at(10_000)), event('DELIVERED', at(11_000))]);
+    await produce(TOPICS.statusUpdates, [event('SENT', at(10_000)), event('DELIVERED', at(11_000))]);
     const page = await waitForHistory('b', conversationId, 1);
     assert.equal(page.messages[0]!.status, 'READ');
     assert.equal((await messageStatus('a', body.message_id)).body.status, 'READ', 'late events never downgrade');
@@ -284,7 +285,7 @@ describe('router and status', { timeout: 120_000 }, () => {
     });
     assert.equal(early.status, 409);
     assert.equal(early.body.status, 'ACCEPTED');
-    await produce('status-updates', [
+    await produce(TOPICS.statusUpdates, [
       {
         key: body.message_id,
         value: { message_id: body.message_id, status: 'DELIVERED', at: new Date().toISOString(), source: 'test' },

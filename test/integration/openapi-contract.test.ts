@@ -7,6 +7,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import { config } from '@chat4all/shared/config.js';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { privateConversationId } from '@chat4all/shared/conversations/private-id.js';
 import { uuidv7 } from '@chat4all/shared/ids.js';
 import { signBody } from '@chat4all/shared/webhooks/signature.js';
@@ -620,7 +621,7 @@ describe('the API against docs/openapi.yaml', { timeout: 180_000 }, () => {
     await call('markMessageRead', 401, { params: { id } });
 
     // A connector reports delivery on status-updates (no connector runs in the tests).
-    await produce('status-updates', [
+    await produce(TOPICS.statusUpdates, [
       { key: id, value: { message_id: id, status: 'DELIVERED', at: new Date().toISOString(), source: 'test' } },
     ]);
     await eventually(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { apiHandler, type HttpEvent } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler, type HttpEvent } from '@chat4all/shared/middleware/api-handler.js';
 
 const event = { headers: {}, body: null, httpMethod: 'GET', path: '/x' } as unknown as HttpEvent;
 /** A Lambda context with `ms` left before the function's timeout. */

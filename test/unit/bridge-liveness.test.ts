@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import pino from 'pino';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import type { RecoveryReason, TriggerConsumer } from '../../infra/bridge/consumer.js';
 import { GroupLiveness } from '../../infra/bridge/liveness.js';
 import { membershipLost } from '../../infra/bridge/membership.js';
@@ -15,7 +16,7 @@ const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError }
 const trigger: KafkaTrigger = {
   name: 'router',
   lambdaName: 'chat4all-local-router',
-  topic: 'messages',
+  topic: TOPICS.messages,
   groupId: 'chat4all-router',
   batchSize: 100,
   maximumBatchingWindowMs: 500,

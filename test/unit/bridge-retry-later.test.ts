@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { pino } from 'pino';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
 import { TriggerConsumer } from '../../infra/bridge/consumer.js';
 import { FunctionError, type Invoker } from '../../infra/bridge/invoker.js';
@@ -26,7 +27,7 @@ function bridgeWith(script: (call: number) => void) {
     {
       name: 'connectorWhatsapp',
       lambdaName: 'chat4all-local-connectorWhatsapp',
-      topic: 'whatsapp-outbound',
+      topic: TOPICS.whatsappOutbound,
       groupId: 'g',
       batchSize: 10,
       maximumBatchingWindowMs: 10,
@@ -54,7 +55,7 @@ function bridgeWith(script: (call: number) => void) {
   };
   const handleBatch = () =>
     internals.handleBatch(internals.consumer, {
-      batch: { topic: 'whatsapp-outbound', partition: 3, messages },
+      batch: { topic: TOPICS.whatsappOutbound, partition: 3, messages },
       heartbeat: async () => undefined,
       isRunning: () => true,
       isStale: () => false,
@@ -75,7 +76,7 @@ describe('bridge: a function that asks to be invoked later', () => {
     await bridge.handleBatch();
     assert.equal(bridge.calls(), 1, 'returns at once: the other partitions are not held');
     assert.equal(bridge.state.paused, true);
-    assert.deepEqual(bridge.seeks, [{ topic: 'whatsapp-outbound', partition: 3, offset: '7' }]);
+    assert.deepEqual(bridge.seeks, [{ topic: TOPICS.whatsappOutbound, partition: 3, offset: '7' }]);
     assert.deepEqual(bridge.commits, []);
     assert.deepEqual(bridge.state.resolved, []);
     assert.equal(bridge.deadLetters.length, 0);
@@ -92,6 +93,6 @@ describe('bridge: a function that asks to be invoked later', () => {
     assert.equal(bridge.calls(), 2);
     assert.equal(bridge.deadLetters.length, 1);
     assert.equal(bridge.state.paused, false);
-    assert.deepEqual(bridge.commits, [[{ topic: 'whatsapp-outbound', partition: 3, offset: '9' }]]);
+    assert.deepEqual(bridge.commits, [[{ topic: TOPICS.whatsappOutbound, partition: 3, offset: '9' }]]);
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
+import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { decodeRecords } from '@chat4all/shared/kafka/event.js';
-import { backoffMs, deadLetterTopic } from '../../infra/bridge/consumer.js';
+import { backoffMs } from '../../infra/bridge/consumer.js';
 import { buildEvent } from '../../infra/bridge/event.js';
 import { loadTriggers } from '../../infra/bridge/triggers.js';
 
@@ -18,13 +19,13 @@ const message = (offset: number, value: unknown, headers: Record<string, string>
 
 describe('event-source bridge', () => {
   it('builds the SelfManagedKafka event Lambda receives, and functions decode it back', () => {
-    const event = buildEvent(['127.0.0.1:9092'], 'messages', 3, [
+    const event = buildEvent(['127.0.0.1:9092'], TOPICS.messages, 3, [
       message(7, { n: 1 }, { correlation_id: 'c-1' }),
       message(8, { n: 2 }),
     ]);
     assert.equal(event.eventSource, 'SelfManagedKafka');
     assert.equal(event.bootstrapServers, '127.0.0.1:9092');
-    const records = event.records['messages-3']!;
+    const records = event.records[`${TOPICS.messages}-3`]!;
     assert.equal(records.length, 2);
     assert.equal(records[0]!.key, Buffer.from('conv-1').toString('base64'));
     assert.deepEqual(records[0]!.headers, [{ correlation_id: [...Buffer.from('c-1')] }]);
@@ -49,11 +50,11 @@ describe('event-source bridge', () => {
     const triggers = loadTriggers();
     const router = triggers.find((trigger) => trigger.name === 'router');
     assert.ok(router);
-    assert.equal(router.topic, 'messages');
+    assert.equal(router.topic, TOPICS.messages);
     assert.equal(router.groupId, 'chat4all-router');
     assert.equal(router.lambdaName, 'chat4all-local-router');
     assert.equal(router.batchSize, 100);
-    assert.ok(triggers.some((trigger) => trigger.topic === 'status-updates'));
+    assert.ok(triggers.some((trigger) => trigger.topic === TOPICS.statusUpdates));
   });
 
   it('backs off exponentially with full jitter, capped', () => {
@@ -63,6 +64,5 @@ describe('event-source bridge', () => {
       assert.ok(backoffMs(3, policy) <= 400);
       assert.ok(backoffMs(20, policy) <= 1000);
     }
-    assert.equal(deadLetterTopic('messages'), 'messages.dlq');
   });
 });

@@ -3,16 +3,13 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { whatsapp } from '@chat4all/shared/channels/whatsapp.js';
 import { config } from '@chat4all/shared/config.js';
-import { CircuitBreaker } from '@chat4all/shared/connectors/circuit-breaker.js';
-import {
-  createRuntime,
-  runConnector,
-  SENT_HEADERS,
-  type ConnectorDeps,
-} from '@chat4all/shared/connectors/connector.js';
+import { CircuitBreaker } from '@chat4all/shared/resilience/circuit-breaker.js';
+import { createRuntime, runConnector, type ConnectorDeps } from '@chat4all/shared/connectors/connector.js';
 import type { SendRecord, SendStore } from '@chat4all/shared/connectors/repository.js';
 import { fullJitterDelay, parseRetryAfter, retryDelay } from '@chat4all/shared/connectors/retry.js';
 import { RateLimiter, TokenBucket } from '@chat4all/shared/connectors/token-bucket.js';
+import { DLQ_HEADERS, SENT_HEADERS } from '@chat4all/shared/contracts/headers.js';
+import { deadLetterTopicOf, TOPICS } from '@chat4all/shared/contracts/topics.js';
 import type { DecodedRecord } from '@chat4all/shared/kafka/event.js';
 import type { OutgoingRecord } from '@chat4all/shared/kafka/producer.js';
 import { parseRetryLater, RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
@@ -165,7 +162,7 @@ const record = (
   offset: number,
   headers: Record<string, string> = {},
 ): DecodedRecord<unknown> => ({
-  topic: 'whatsapp-outbound',
+  topic: TOPICS.whatsappOutbound,
   partition: 0,
   offset,
   key: value.conversation_id,
@@ -228,9 +225,9 @@ function harness(
     now,
   };
   const statuses = () =>
-    published.flatMap((byTopic) => (byTopic['status-updates'] ?? []).map((r) => r.value as StatusEvent));
-  const deadLetters = () => published.flatMap((byTopic) => byTopic['whatsapp-outbound.dlq'] ?? []);
-  const requeued = () => published.flatMap((byTopic) => byTopic['whatsapp-outbound'] ?? []);
+    published.flatMap((byTopic) => (byTopic[TOPICS.statusUpdates] ?? []).map((r) => r.value as StatusEvent));
+  const deadLetters = () => published.flatMap((byTopic) => byTopic[deadLetterTopicOf(TOPICS.whatsappOutbound)] ?? []);
+  const requeued = () => published.flatMap((byTopic) => byTopic[TOPICS.whatsappOutbound] ?? []);
   return { deps, calls, sleeps, sent, attempts, deadLettered, statuses, deadLetters, requeued, runtime };
 }
 
@@ -276,9 +273,9 @@ describe('connector engine', () => {
     assert.equal(h.calls.length, 1, 'never retried');
     const [letter] = h.deadLetters();
     assert.ok(letter);
-    assert.match(letter.headers!.dlq_reason!, /131026/);
-    assert.equal(letter.headers!.dlq_source_topic, 'whatsapp-outbound');
-    assert.equal(letter.headers!.dlq_source_offset, '7');
+    assert.match(letter.headers![DLQ_HEADERS.reason]!, /131026/);
+    assert.equal(letter.headers![DLQ_HEADERS.sourceTopic], TOPICS.whatsappOutbound);
+    assert.equal(letter.headers![DLQ_HEADERS.sourceOffset], '7');
     assert.equal(letter.headers!.correlation_id, 'corr-7');
     assert.equal((letter.value as OutboundMessage).message_id, message(4).message_id);
     const failed = h.statuses().find((s) => s.status === 'FAILED');
@@ -291,7 +288,7 @@ describe('connector engine', () => {
     const result = await runConnector(whatsapp, [record(message(5), 1)], h.deps);
     assert.equal(result.failed, 1);
     assert.equal(h.calls.length, 6);
-    assert.match(h.deadLetters()[0]!.headers!.dlq_reason!, /retries exhausted after 6 attempts/);
+    assert.match(h.deadLetters()[0]!.headers![DLQ_HEADERS.reason]!, /retries exhausted after 6 attempts/);
   });
 
   it('does not send a redelivered record again, and re-announces its SENT', async () => {
@@ -312,7 +309,11 @@ describe('connector engine', () => {
     assert.equal(again?.at, new Date(5000).toISOString(), 'the first time, so history keeps one row');
 
     // A dead letter replayed by `npm run dlq -- replay` is sent again.
-    const replay = await runConnector(whatsapp, [record(message(7), 4, { dlq_replayed_from: 'x.dlq:0:1' })], h.deps);
+    const replay = await runConnector(
+      whatsapp,
+      [record(message(7), 4, { [DLQ_HEADERS.replayedFrom]: 'x.dlq:0:1' })],
+      h.deps,
+    );
     assert.equal(replay.sent, 1);
   });
 
@@ -359,7 +360,9 @@ describe('connector engine', () => {
     const bad: DecodedRecord<unknown> = { ...record(message(30), 9), value: { hello: 'world' } };
     const result = await runConnector(whatsapp, [bad], h.deps);
     assert.equal(result.invalid, 1);
-    assert.equal(h.deadLetters()[0]!.headers!.dlq_reason, 'not an outbound message');
+    const reason = h.deadLetters()[0]!.headers![DLQ_HEADERS.reason]!;
+    assert.match(reason, /^not an outbound message: message_id: Invalid input: expected string, received undefined; /);
+    assert.match(reason, /; to: Invalid input/);
   });
 
   it('never sends twice when the provider accepted but the send could not be recorded: Kafka keeps the outcome', async () => {

@@ -17,14 +17,14 @@ describe('patched dependencies (infra/patches, applied by postinstall)', () => {
     let running = 0;
     let most = 0;
     let runs = 0;
-    const connection = Object.assign(Object.create(ControlConnection.prototype) as object, {
+    const connection = Object.assign(Object.create(ControlConnection.prototype) as { _refresh(): Promise<void> }, {
       async _refreshOnce() {
         runs++;
         most = Math.max(most, ++running);
         await delay(20);
         running--;
       },
-    }) as { _refresh(): Promise<void> };
+    });
     // A health listener's refresh and a scheduled reconnection's, at the same moment: one refresh.
     await Promise.all([connection._refresh(), connection._refresh()]);
     assert.equal(most, 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpError } from '@chat4all/shared/http/errors.js';
-import { channelOf, formatRecipient, parseRecipient } from '@chat4all/shared/messages/recipient.js';
+import { channelOf, formatRecipient, parseRecipient } from '@chat4all/shared/channels/recipient.js';
 
 describe('recipients', () => {
   it('parses the Java system’s recipient forms', () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import middy from '@middy/core';
 import cassandra from 'cassandra-driver';
-import { KafkaUnavailableError } from '@chat4all/shared/kafka/producer.js';
+import { KafkaUnavailableError } from '@chat4all/shared/errors/kafka-unavailable.js';
 import { parseRetryLater, RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
-import { OUTAGE_RETRY_MS, retryLaterOnOutage } from '@chat4all/shared/middleware/retry-later-on-outage.js';
+import { OUTAGE_RETRY_MS, retryLaterOnOutage } from '@chat4all/shared/kafka/retry-later-on-outage.js';
 
 const { errors, types } = cassandra;
 

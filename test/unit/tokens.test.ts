@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { rsaJwkThumbprint, signingKeyFromPem, type SigningKey } from '@chat4all/shared/auth/keys.js';
 import { ACCESS_TOKEN_TTL_SECONDS, createAccessTokenVerifier, signAccessToken } from '@chat4all/shared/auth/tokens.js';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';
 import { ensureJwtKeys } from '../../infra/provision/jwt-keys.js';

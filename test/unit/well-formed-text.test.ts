@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { apiHandler } from '@chat4all/shared/http/api-handler.js';
+import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { malformedTextAt, requireWellFormedText } from '@chat4all/shared/http/validation.js';
 

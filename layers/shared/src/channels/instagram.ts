@@ -1,4 +1,5 @@
 import { config } from '../config.js';
+import { CHANNEL_TOPICS } from '../contracts/topics.js';
 import {
   asArray,
   describeGraphError,
@@ -52,7 +53,7 @@ interface IgEvent {
 
 export const instagram: ChannelDefinition = {
   channel: 'instagram',
-  topic: 'instagram-outbound',
+  topic: CHANNEL_TOPICS.instagram,
   account: settings.accountId,
   ratePerSecond: settings.ratePerSecond,
   appSecret: settings.appSecret,

@@ -1,4 +1,4 @@
-import type { MessageStatus, OutboundMessage } from '../messages/model.js';
+import type { MessageStatus, OutboundMessage } from '../contracts/records.js';
 
 /** The channels a connector sends to through a provider's API (Chat4All users are reached over WebSocket). */
 export type ExternalChannel = 'whatsapp' | 'instagram';

@@ -1,5 +1,6 @@
 import { config } from '../config.js';
-import type { MessageStatus } from '../messages/model.js';
+import type { MessageStatus } from '../contracts/records.js';
+import { CHANNEL_TOPICS } from '../contracts/topics.js';
 import {
   asArray,
   describeGraphError,
@@ -116,7 +117,7 @@ function readMessage(message: WaMessage): InboundMessage | undefined {
 
 export const whatsapp: ChannelDefinition = {
   channel: 'whatsapp',
-  topic: 'whatsapp-outbound',
+  topic: CHANNEL_TOPICS.whatsapp,
   account: settings.phoneNumberId,
   ratePerSecond: settings.ratePerSecond,
   appSecret: settings.appSecret,

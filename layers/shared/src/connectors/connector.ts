@@ -2,24 +2,24 @@ import type { Logger } from 'pino';
 import { mapWithLimit } from '../concurrency.js';
 import type { ChannelDefinition, Media, ProviderFailure } from '../channels/types.js';
 import { config } from '../config.js';
+import { DLQ_HEADERS, SENT_HEADERS } from '../contracts/headers.js';
+import {
+  outboundMessageSchema,
+  type MessageStatus,
+  type OutboundMessage,
+  type StatusEvent,
+} from '../contracts/records.js';
+import { TOPICS } from '../contracts/topics.js';
+import { deadLetter } from '../kafka/dead-letter.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
+import { checkRecords, type ValidRecord } from '../kafka/records.js';
 import { RetryLaterError } from '../kafka/retry-later.js';
-import type { MessageStatus, OutboundMessage, StatusEvent } from '../messages/model.js';
 import { counter, gauge, histogram, secondsSince } from '../metrics/registry.js';
-import { BREAKER_GAUGE, CircuitBreaker } from './circuit-breaker.js';
-import { DLQ_HEADERS, deadLetter } from './dead-letter.js';
+import { BREAKER_GAUGE, CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { SendRecord, SendStore } from './repository.js';
 import { parseRetryAfter, retryDelay } from './retry.js';
 import { RateLimiter } from './token-bucket.js';
-
-export const STATUS_TOPIC = 'status-updates';
-
-/**
- * Headers of an outbound record the connector put back on its own topic because the provider accepted the message
- * but the send could not be recorded (Cassandra away): the next invocation records it and never calls the provider.
- */
-export const SENT_HEADERS = { providerMessageId: 'sent_provider_message_id', at: 'sent_at' } as const;
 
 export type ConnectorSettings = typeof config.channels.connector;
 
@@ -92,18 +92,7 @@ interface Answer {
 
 const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const isOutboundMessage = (value: unknown): value is OutboundMessage => {
-  const message = value as Partial<OutboundMessage> | null;
-  return (
-    typeof message?.message_id === 'string' &&
-    typeof message.conversation_id === 'string' &&
-    typeof message.to === 'string' &&
-    message.to.length > 0 &&
-    (typeof message.content === 'string' || typeof message.file_id === 'string')
-  );
-};
-
-type Valid = DecodedRecord<unknown> & { value: OutboundMessage };
+type Valid = ValidRecord<OutboundMessage>;
 
 /**
  * Sends the records of one connector invocation to the provider, once each:
@@ -149,15 +138,10 @@ export async function runConnector(
     (deadLetters[letter.topic] ??= []).push(letter.record);
   };
 
-  // Parse, then drop what was already done.
-  const valid: Valid[] = [];
-  for (const record of records) {
-    if (isOutboundMessage(record.value)) valid.push(record as Valid);
-    else {
-      result.invalid += 1;
-      toDeadLetter(record, 'not an outbound message');
-    }
-  }
+  // Check, then drop what was already done.
+  const { valid, invalid } = checkRecords(records, outboundMessageSchema, 'an outbound message');
+  for (const { record, reason } of invalid) toDeadLetter(record, reason);
+  result.invalid = invalid.length;
   const done = await deps.store.findSends([...new Set(valid.map((record) => record.value.message_id))]);
   const seen = new Set<string>();
   const recordOnly: Valid[] = [];
@@ -239,7 +223,7 @@ export async function runConnector(
         status(record, 'SENT', { provider_message_id: outcome.providerMessageId }, outcome.at);
       } else {
         result.failed += 1;
-        toDeadLetter(record, outcome.reason, { dlq_permanent: String(outcome.permanent) });
+        toDeadLetter(record, outcome.reason, { [DLQ_HEADERS.permanent]: String(outcome.permanent) });
         status(record, 'FAILED', { reason: outcome.reason });
         deps.log.warn(
           {
@@ -264,7 +248,7 @@ export async function runConnector(
   }
 
   const requeued = unrecorded.length > 0 ? { [records[0]!.topic]: unrecorded } : {};
-  await deps.publish({ [STATUS_TOPIC]: statuses, ...deadLetters, ...requeued });
+  await deps.publish({ [TOPICS.statusUpdates]: statuses, ...deadLetters, ...requeued });
   await Promise.all(
     deadLettered.map((letter) =>
       deps.store.recordDeadLettered(letter.messageId, channel.channel, letter.reason, letter.at),

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { KafkaUnavailableError } from '../kafka/producer.js';
+import { KafkaUnavailableError } from './kafka-unavailable.js';
 
 const { errors, types } = cassandra;
 

@@ -1,9 +1,9 @@
+import { parseRecipient } from '../channels/recipient.js';
 import type { CassandraClient } from '../clients/cassandra.js';
+import type { AcceptedMessage } from '../contracts/records.js';
 import { privateConversationId } from '../conversations/private-id.js';
 import { findConversation, findMember, putMember } from '../conversations/repository.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
-import type { AcceptedMessage } from '../messages/model.js';
-import { parseRecipient } from '../messages/recipient.js';
 import { claimIdentity, findIdentity, listIdentitiesOfUser, releaseIdentity, type IdentityLink } from './repository.js';
 
 /** A channel identity as the API shows it. */

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { metrics } from '../metrics/middleware.js';
-import { retryLaterOnOutage } from '../middleware/retry-later-on-outage.js';
+import { retryLaterOnOutage } from './retry-later-on-outage.js';
 import { decodeRecords, type DecodedRecord, type SelfManagedKafkaEvent } from './event.js';
 
 /**

@@ -1,22 +1,16 @@
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import { getKafka } from '../clients/kafka.js';
+import { KafkaUnavailableError } from '../errors/kafka-unavailable.js';
 import { serviceUnavailable } from '../http/errors.js';
 import { counter, histogram, secondsSince } from '../metrics/registry.js';
+import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { withTimeout } from '../timeout.js';
-import { CircuitBreaker } from '../connectors/circuit-breaker.js';
 import { coalesce } from './coalesce.js';
 
 export interface OutgoingRecord {
   key: string;
   value: unknown;
   headers?: Record<string, string>;
-}
-
-export class KafkaUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`kafka unavailable: ${(cause as Error).message}`);
-    this.name = 'KafkaUnavailableError';
-  }
 }
 
 const PUBLISH_TIMEOUT_MS = Number(process.env.KAFKA_PUBLISH_TIMEOUT_MS ?? 5000);

@@ -1,23 +1,15 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { BATCH_CONCURRENCY, mapWithLimit } from '../concurrency.js';
+import { statusEventSchema } from '../contracts/records.js';
+import { deadLetter, deadLettersByTopic } from '../kafka/dead-letter.js';
 import type { DecodedRecord } from '../kafka/event.js';
-import { publish, type OutgoingRecord } from '../kafka/producer.js';
-import type { StatusEvent } from './model.js';
+import { publish } from '../kafka/producer.js';
+import { checkRecords } from '../kafka/records.js';
 import { logger } from '../logger.js';
 import { counter } from '../metrics/registry.js';
-import { announceStatusChanges } from '../realtime/status-updates.js';
+import { announceStatusChanges } from './announce-status.js';
 import { findMessages } from './repository.js';
-import { applyStatus, isStatus } from './status.js';
-
-const isStatusEvent = (value: unknown): value is StatusEvent => {
-  const event = value as Partial<StatusEvent> | null;
-  return (
-    typeof event?.message_id === 'string' &&
-    isStatus(event.status) &&
-    typeof event.at === 'string' &&
-    !Number.isNaN(Date.parse(event.at))
-  );
-};
+import { applyStatus } from './status.js';
 
 export class UnknownMessageError extends Error {
   constructor(messageId: string) {
@@ -29,33 +21,25 @@ export class UnknownMessageError extends Error {
 /**
  * Applies status events in any order and any number of times: the write itself keeps the
  * highest status (see status.ts). An event for a message not stored yet throws, so the batch is
- * retried (the router may be behind); malformed events go to the dead-letter topic. Each sender
+ * retried (the router may be behind); malformed events go to the dead-letter topic with the reason. Each sender
  * then hears its message's current status over WebSocket.
  */
 export async function applyStatusEvents(
   db: CassandraClient,
   records: DecodedRecord<unknown>[],
 ): Promise<{ applied: number; invalid: number }> {
-  const invalid: OutgoingRecord[] = [];
-  const events: StatusEvent[] = [];
-  for (const record of records) {
-    if (isStatusEvent(record.value)) {
-      events.push(record.value);
-      logger.info(
-        {
-          function: 'statusApply',
-          correlation_id: record.headers.correlation_id,
-          message_id: record.value.message_id,
-          status: record.value.status,
-        },
-        'status applied',
-      );
-    } else
-      invalid.push({
-        key: record.key ?? '',
-        value: record.value ?? { raw: record.raw },
-        headers: { ...record.headers, dlq_reason: 'not a status event' },
-      });
+  const { valid, invalid } = checkRecords(records, statusEventSchema, 'a status event');
+  const events = valid.map((record) => record.value);
+  for (const record of valid) {
+    logger.info(
+      {
+        function: 'statusApply',
+        correlation_id: record.headers.correlation_id,
+        message_id: record.value.message_id,
+        status: record.value.status,
+      },
+      'status applied',
+    );
   }
   const unplaced = await findMessages(db, [
     ...new Set(events.filter((event) => !event.conversation_id).map((event) => event.message_id)),
@@ -68,6 +52,6 @@ export async function applyStatusEvents(
   const applied = counter('status_updates_applied_total', 'Status events applied, by status', ['status']);
   for (const event of events) applied.inc({ status: event.status });
   await announceStatusChanges(db, events);
-  if (invalid.length > 0) await publish({ [`${records[0]!.topic}.dlq`]: invalid });
+  await publish(deadLettersByTopic(invalid.map(({ record, reason }) => deadLetter(record, reason, 'statusApply'))));
   return { applied: events.length, invalid: invalid.length };
 }

@@ -1,12 +1,11 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { TOPICS } from '../contracts/topics.js';
 import { requireMembership } from '../conversations/service.js';
 import { forbidden, HttpError, notFound } from '../http/errors.js';
 import { publishOr503 } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
 import { findMessage, type StoredMessage } from './repository.js';
 import { applyStatus } from './status.js';
-
-export const STATUS_TOPIC = 'status-updates';
 
 /** The message when `userId` may see it (a member of its conversation): 404 or 403 otherwise. */
 export async function requireVisibleMessage(
@@ -74,5 +73,5 @@ async function publishRead(message: StoredMessage, readAt: string): Promise<void
     source: 'api',
   };
   const headers: Record<string, string> = message.correlation_id ? { correlation_id: message.correlation_id } : {};
-  await publishOr503({ [STATUS_TOPIC]: [{ key: message.message_id, value: event, headers }] });
+  await publishOr503({ [TOPICS.statusUpdates]: [{ key: message.message_id, value: event, headers }] });
 }

@@ -1,36 +1,27 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { BATCH_CONCURRENCY, mapWithLimit } from '../concurrency.js';
+import {
+  acceptedMessageSchema,
+  type AcceptedMessage,
+  type NewMessageNotification,
+  type OutboundMessage,
+} from '../contracts/records.js';
+import { CHANNEL_TOPICS, TOPICS } from '../contracts/topics.js';
 import { listMembers } from '../conversations/repository.js';
 import { linkedRecipient } from '../identities/service.js';
+import { deadLetter, deadLettersByTopic } from '../kafka/dead-letter.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import { checkRecords } from '../kafka/records.js';
 import { logger } from '../logger.js';
 import { counter, histogram, secondsSince } from '../metrics/registry.js';
-import type { AcceptedMessage, OutboundMessage } from './model.js';
 import { alreadyRouted, markRouted, storeAccepted } from './repository.js';
-
-export const CHANNEL_TOPICS = {
-  whatsapp: 'whatsapp-outbound',
-  instagram: 'instagram-outbound',
-  chat4all: 'notifications',
-} as const;
 
 export interface RouteResult {
   routed: number;
   duplicates: number;
   invalid: number;
 }
-
-const isAcceptedMessage = (value: unknown): value is AcceptedMessage => {
-  const message = value as Partial<AcceptedMessage> | null;
-  return (
-    typeof message?.message_id === 'string' &&
-    typeof message.conversation_id === 'string' &&
-    typeof message.sender_id === 'string' &&
-    typeof message.created_at === 'string' &&
-    (message.channel === 'chat4all' || message.channel === 'whatsapp' || message.channel === 'instagram')
-  );
-};
 
 /** Where one message goes: a channel topic record per recipient (group messages fan out). */
 async function destinations(db: CassandraClient, message: AcceptedMessage, headers: Record<string, string>) {
@@ -40,9 +31,14 @@ async function destinations(db: CassandraClient, message: AcceptedMessage, heade
     value: { ...message, to } satisfies OutboundMessage,
     headers,
   });
+  const notification = (userId: string): OutgoingRecord => ({
+    key: userId,
+    value: { kind: 'new_message', ...message, to: userId } satisfies NewMessageNotification,
+    headers,
+  });
   // A channel address someone linked (POST /v1/users/identities) reaches that Chat4All user in the app.
   const linkedUserId = await linkedRecipient(db, message);
-  if (linkedUserId) return { topic: CHANNEL_TOPICS.chat4all, records: [outbound(linkedUserId, linkedUserId)] };
+  if (linkedUserId) return { topic: TOPICS.notifications, records: [notification(linkedUserId)] };
   if (message.channel === 'whatsapp')
     return { topic, records: [outbound(message.recipient!.slice('whatsapp:'.length), message.conversation_id)] };
   if (message.channel === 'instagram')
@@ -52,28 +48,18 @@ async function destinations(db: CassandraClient, message: AcceptedMessage, heade
     : (await listMembers(db, message.conversation_id))
         .map((member) => member.user_id)
         .filter((id) => id !== message.sender_id);
-  return { topic, records: recipients.map((userId) => outbound(userId, userId)) };
+  return { topic, records: recipients.map(notification) };
 }
 
 /**
  * Stores each accepted message (status ACCEPTED) and forwards it to its channel topic, once:
  * a message already routed (a redelivered record) is dropped, and the routed mark is written
  * only after the forward was acknowledged, so a crash in between forwards again (at-least-once;
- * the connectors deduplicate by message_id). Malformed records go to the dead-letter topic.
+ * the connectors deduplicate by message_id). Malformed records go to the dead-letter topic with the reason.
  */
 export async function routeMessages(db: CassandraClient, records: DecodedRecord<unknown>[]): Promise<RouteResult> {
   const started = performance.now();
-  const valid: (DecodedRecord<unknown> & { value: AcceptedMessage })[] = [];
-  const invalid: OutgoingRecord[] = [];
-  for (const record of records) {
-    if (isAcceptedMessage(record.value)) valid.push({ ...record, value: record.value });
-    else
-      invalid.push({
-        key: record.key ?? '',
-        value: record.value ?? { raw: record.raw },
-        headers: { ...record.headers, dlq_reason: 'not a message' },
-      });
-  }
+  const { valid, invalid } = checkRecords(records, acceptedMessageSchema, 'an accepted message');
   const routed = await alreadyRouted(db, [...new Set(valid.map((record) => record.value.message_id))]);
   const seen = new Set<string>();
   const fresh = valid.filter((record) => {
@@ -94,9 +80,8 @@ export async function routeMessages(db: CassandraClient, records: DecodedRecord<
       record.headers.correlation_id ? { correlation_id: record.headers.correlation_id } : {},
     ),
   );
-  const byTopic: Record<string, OutgoingRecord[]> = {};
+  const byTopic = deadLettersByTopic(invalid.map(({ record, reason }) => deadLetter(record, reason, 'router')));
   for (const { topic, records: outgoing } of routes) (byTopic[topic] ??= []).push(...outgoing);
-  if (invalid.length > 0) byTopic[`${records[0]!.topic}.dlq`] = invalid;
   await publish(byTopic);
   await markRouted(
     db,

@@ -1,4 +1,5 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import { TOPICS } from '../contracts/topics.js';
 import { privateConversationId, requireOwnConversationId, sameParty } from '../conversations/private-id.js';
 import { findConversation, findMember, type Conversation } from '../conversations/repository.js';
 import { createConversation, requireMembership } from '../conversations/service.js';
@@ -10,10 +11,9 @@ import { counter } from '../metrics/registry.js';
 import { resolveUser } from '../users/resolve.js';
 import { claimIdempotencyKey, markKeyPublished, typeOf, type MessageType } from './idempotency.js';
 import type { AcceptedMessage } from './model.js';
-import { channelOf, formatRecipient, parseRecipient, type Recipient } from './recipient.js';
+import { channelOf, formatRecipient, parseRecipient, type Recipient } from '../channels/recipient.js';
 
 export const MAX_CONTENT_BYTES = 10_240;
-export const MESSAGES_TOPIC = 'messages';
 
 export interface SendRequest {
   senderId: string;
@@ -205,7 +205,7 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
   }
 
   await publishOr503({
-    [MESSAGES_TOPIC]: [
+    [TOPICS.messages]: [
       { key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } },
     ],
   });

@@ -41,9 +41,6 @@ export const rankTimestamp = (status: MessageStatus): LongValue => Long.fromNumb
 export const earliestWinsTimestamp = (at: Date): LongValue =>
   Long.fromNumber(Number.MAX_SAFE_INTEGER - at.getTime() * 1000);
 
-export const isStatus = (value: unknown): value is MessageStatus =>
-  typeof value === 'string' && Object.hasOwn(STATUS_RANK, value);
-
 export interface BatchStatement {
   query: string;
   params: unknown[];

@@ -38,6 +38,8 @@ let functionName: string | undefined;
 let lastPush = 0;
 let timer: NodeJS.Timeout | undefined;
 let pushing: Promise<void> | undefined;
+/** Counted while a push was on its way (after its body was read): another push must follow. */
+let countedDuringPush = false;
 let cleaned = false;
 
 const groupUrl = (fn: string, instance: string): string =>
@@ -79,10 +81,22 @@ export async function pushInvocationMetrics(fn: string): Promise<void> {
     cleaned = true;
     void removeStaleGroups();
   }
-  if (timer || pushing) return;
+  if (timer) return;
+  if (pushing) countedDuringPush = true;
+  else schedulePush();
+}
+
+/** One push, an interval after the last one; another follows when something was counted while it was on its way. */
+function schedulePush(): void {
   const wait = Math.max(0, PUSH_INTERVAL_MS - (Date.now() - lastPush));
   timer = setTimeout(() => {
-    pushing = push().finally(() => (pushing = undefined));
+    pushing = push().finally(() => {
+      pushing = undefined;
+      if (countedDuringPush) {
+        countedDuringPush = false;
+        schedulePush();
+      }
+    });
   }, wait);
   timer.unref?.();
 }

@@ -1,14 +1,22 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import {
+  notificationSchema,
+  type NewMessageNotification,
+  type Notification as NotificationRecord,
+  type OutboundMessage,
+  type StatusEvent,
+} from '../contracts/records.js';
+import { TOPICS } from '../contracts/topics.js';
 import { withFiles } from '../files/service.js';
+import { deadLetter, deadLettersByTopic } from '../kafka/dead-letter.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
-import type { OutboundMessage, StatusEvent } from '../messages/model.js';
+import { checkRecords } from '../kafka/records.js';
 import { logger } from '../logger.js';
 import { counter } from '../metrics/registry.js';
-import { STATUS_TOPIC } from '../messages/read.js';
 import { connectionsOf, removeConnection, type Connection } from './connections.js';
 import { pendingInbox, putInbox } from './inbox.js';
-import type { NewMessagePush, NotificationCommand } from './protocol.js';
+import type { NewMessagePush } from './protocol.js';
 import { postToConnection } from './push.js';
 
 /** serverless-offline (and API Gateway) accept a connection only after $connect returned. */
@@ -87,8 +95,6 @@ const sentEvent = (push: NewMessagePush, correlationId: string | undefined): Out
   headers: correlationId ? { correlation_id: correlationId } : {},
 });
 
-type NotificationRecord = OutboundMessage | NotificationCommand;
-
 interface Notification {
   value: NotificationRecord;
   correlationId: string | undefined;
@@ -103,7 +109,7 @@ async function notifyUser(
   const sent: OutgoingRecord[] = [];
   // Every new message is in the inbox before any is pushed: one write for the batch, and a client never hears of a
   // message it could not get again by replay.
-  const isNewMessage = (record: NotificationRecord): record is OutboundMessage => !('kind' in record);
+  const isNewMessage = (record: NotificationRecord): record is NewMessageNotification => record.kind === 'new_message';
   const newMessages = notifications.flatMap(({ value, correlationId }) =>
     isNewMessage(value) ? [{ push: toPush(value), correlationId }] : [],
   );
@@ -112,9 +118,9 @@ async function notifyUser(
   const unpushed = new Set(newMessages.map(({ push }) => push.message_id));
   const devices = userConnections(db, userId);
   for (const { value: record, correlationId } of notifications) {
-    if ('kind' in record && record.kind === 'status_update') {
+    if (record.kind === 'status_update') {
       await devices.push(record.update);
-    } else if ('kind' in record && record.kind === 'replay') {
+    } else if (record.kind === 'replay') {
       devices.refresh(); // the replaying connection is new: the records after this one push to it too
       for (const push of await pendingInbox(db, userId)) {
         if (unpushed.has(push.message_id)) continue;
@@ -127,7 +133,7 @@ async function notifyUser(
         sent.push(sentEvent(push, undefined));
       }
     } else {
-      const push = toPush(record as OutboundMessage);
+      const push = toPush(record);
       unpushed.delete(push.message_id);
       const reached = await devices.push(await withFreshFile(db, push));
       logger.info(
@@ -144,18 +150,17 @@ async function notifyUser(
  * The `notifications` consumer: new messages go to the recipient's inbox and to every live
  * connection (then SENT), status updates go to the sender's connections, and a replay request
  * (from $connect) pushes whatever the user has not acknowledged, oldest first. Users are handled
- * in parallel, each user's records strictly in order.
+ * in parallel, each user's records strictly in order. Malformed records go to the dead-letter topic with the reason.
  */
 export async function handleNotifications(
   db: CassandraClient,
   records: DecodedRecord<unknown>[],
-): Promise<{ users: number; sent: number }> {
+): Promise<{ users: number; sent: number; invalid: number }> {
+  const { valid, invalid } = checkRecords(records, notificationSchema, 'a notification');
   const byUser = new Map<string, Notification[]>();
-  for (const record of records) {
-    const value = record.value as NotificationRecord | null;
-    if (!value || typeof value.to !== 'string') continue; // nothing to push to
+  for (const { value, headers } of valid) {
     const list = byUser.get(value.to) ?? [];
-    list.push({ value, correlationId: record.headers.correlation_id });
+    list.push({ value, correlationId: headers.correlation_id });
     byUser.set(value.to, list);
   }
   const sent = (await Promise.all([...byUser].map(([userId, list]) => notifyUser(db, userId, list)))).flat();
@@ -164,6 +169,9 @@ export async function handleNotifications(
       { channel: 'chat4all', status: 'sent' },
       sent.length,
     );
-  await publish({ [STATUS_TOPIC]: sent });
-  return { users: byUser.size, sent: sent.length };
+  const deadLetters = deadLettersByTopic(
+    invalid.map(({ record, reason }) => deadLetter(record, reason, 'realtimeNotify')),
+  );
+  await publish({ [TOPICS.statusUpdates]: sent, ...deadLetters });
+  return { users: byUser.size, sent: sent.length, invalid: invalid.length };
 }

@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../messages/model.js';
+import type { StatusUpdate } from '../contracts/records.js';
 
 /** What the server pushes to a WebSocket client. */
 export interface NewMessagePush {
@@ -11,18 +11,8 @@ export interface NewMessagePush {
   created_at: string;
 }
 
-export interface StatusUpdatePush {
-  type: 'status_update';
-  message_id: string;
-  conversation_id: string;
-  status: MessageStatus;
-  at: string;
-}
-
-/** Records on the `notifications` topic besides the router's messages (which carry no `kind`). */
-export type NotificationCommand =
-  | { kind: 'status_update'; to: string; update: StatusUpdatePush }
-  | { kind: 'replay'; to: string; connection_id: string };
+/** Also the `update` of a status_update record on `notifications`, pushed as it is. */
+export type StatusUpdatePush = StatusUpdate;
 
 /** What a client may send. */
 export type ClientMessage = { type: 'ping' } | { type: 'ack'; message_id: string };

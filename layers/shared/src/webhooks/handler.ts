@@ -1,6 +1,6 @@
 import { NotAWebhookError, type ChannelDefinition } from '../channels/types.js';
 import { getCassandra } from '../clients/cassandra.js';
-import { apiHandler, type HttpEvent } from '../http/api-handler.js';
+import { apiHandler, type HttpEvent } from '../middleware/api-handler.js';
 import { badRequest, forbidden, HttpError } from '../http/errors.js';
 import { json } from '../http/response.js';
 import { headerValue, type CorrelatedEvent } from '../middleware/correlation-id.js';

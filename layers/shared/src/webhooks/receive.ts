@@ -6,6 +6,7 @@ import {
   markInboundPublished,
   recordOutboundSend,
 } from '../connectors/repository.js';
+import { TOPICS } from '../contracts/topics.js';
 import { findConversation } from '../conversations/repository.js';
 import { createConversation } from '../conversations/service.js';
 import { serviceUnavailable } from '../http/errors.js';
@@ -15,9 +16,8 @@ import { UUID_PATTERN, uuidv7 } from '../ids.js';
 import { publishOr503, type OutgoingRecord } from '../kafka/producer.js';
 import { logger } from '../logger.js';
 import type { AcceptedMessage, StatusEvent } from '../messages/model.js';
-import { STATUS_TOPIC } from '../messages/read.js';
 import { findMessage } from '../messages/repository.js';
-import { MESSAGES_TOPIC, privateConversationId } from '../messages/send.js';
+import { privateConversationId } from '../messages/send.js';
 import { counter } from '../metrics/registry.js';
 
 /**
@@ -209,7 +209,10 @@ export async function receiveWebhook(
     if (record) inbound.push({ record, providerMessageId: message.providerMessageId });
   }
   const statusRecords = statuses.filter((record): record is OutgoingRecord => record !== undefined);
-  await publishOr503({ [STATUS_TOPIC]: statusRecords, [MESSAGES_TOPIC]: inbound.map((entry) => entry.record) });
+  await publishOr503({
+    [TOPICS.statusUpdates]: statusRecords,
+    [TOPICS.messages]: inbound.map((entry) => entry.record),
+  });
   await markInboundPublished(
     db,
     inbound.map((entry) => entry.providerMessageId),

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import { isDependencyUnavailable } from '../errors/dependency.js';
-import { RetryLaterError } from '../kafka/retry-later.js';
+import { RetryLaterError } from './retry-later.js';
 
 /** How long the event-source bridge waits before invoking the batch again while Cassandra or Kafka is away. */
 export const OUTAGE_RETRY_MS = 2000;

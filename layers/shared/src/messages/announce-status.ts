@@ -1,11 +1,9 @@
 import type { CassandraClient } from '../clients/cassandra.js';
+import type { StatusEvent, StatusUpdateNotification } from '../contracts/records.js';
+import { TOPICS } from '../contracts/topics.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
-import type { StatusEvent } from '../messages/model.js';
 import { histogram } from '../metrics/registry.js';
-import { findMessages, type StoredMessage } from '../messages/repository.js';
-import type { NotificationCommand } from './protocol.js';
-
-export const NOTIFICATIONS_TOPIC = 'notifications';
+import { findMessages, type StoredMessage } from './repository.js';
 
 const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -32,7 +30,7 @@ export async function announceStatusChanges(db: CassandraClient, events: StatusE
     if (!message?.sender_id) return undefined;
     if (latest.get(messageId)!.status === 'DELIVERED') observeDeliveryLatency(message);
     const at = message[`${message.status.toLowerCase()}_at` as 'sent_at'] ?? latest.get(messageId)!.at;
-    const command: NotificationCommand = {
+    const command: StatusUpdateNotification = {
       kind: 'status_update',
       to: message.sender_id,
       update: {
@@ -50,6 +48,6 @@ export async function announceStatusChanges(db: CassandraClient, events: StatusE
     };
   });
   await publish({
-    [NOTIFICATIONS_TOPIC]: commands.filter((command): command is OutgoingRecord => command !== undefined),
+    [TOPICS.notifications]: commands.filter((command): command is OutgoingRecord => command !== undefined),
   });
 }

@@ -1,3 +1,4 @@
+import type { Channel } from '../contracts/records.js';
 import { badRequest } from '../http/errors.js';
 import { UUID_PATTERN } from '../ids.js';
 
@@ -5,7 +6,7 @@ import { UUID_PATTERN } from '../ids.js';
 export type Recipient =
   { kind: 'user'; ref: string } | { kind: 'whatsapp'; phone: string } | { kind: 'instagram'; handle: string };
 
-export type Channel = 'chat4all' | 'whatsapp' | 'instagram';
+export type { Channel };
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const INSTAGRAM_HANDLE = /^[A-Za-z0-9._]{1,30}$/;

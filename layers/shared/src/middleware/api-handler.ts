@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { serviceUnavailable } from '../http/errors.js';
 import { metrics } from '../metrics/middleware.js';
-import { bodyLimit } from '../middleware/body-limit.js';
-import { correlationId } from '../middleware/correlation-id.js';
-import { serviceUnavailable } from './errors.js';
-import { httpErrors } from '../middleware/http-errors.js';
-import { normalizeHeaders } from '../middleware/normalize-headers.js';
-import { wellFormedText } from '../middleware/well-formed-text.js';
+import { bodyLimit } from './body-limit.js';
+import { correlationId } from './correlation-id.js';
+import { httpErrors } from './http-errors.js';
+import { normalizeHeaders } from './normalize-headers.js';
+import { wellFormedText } from './well-formed-text.js';
 
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;

@@ -1,6 +1,6 @@
 /**
  * The screenshot of docs/observability.md of Prometheus during a load run:
- *   npx tsx load/observability-screenshot.ts [--minutes 3] [--rate 4] [--no-load]
+ *   npx tsx test/observability-screenshot.ts [--minutes 3] [--rate 4] [--no-load]
  * drives the dashboards test's load (test/helpers/observability-load.ts, in rounds of 30 messages) at `rate`
  * messages a second for `minutes` against a running stack and API (npm start), then renders Prometheus's graph of accepted vs delivered messages
  * (the recording rules chat4all:messages_accepted:rate1m and chat4all:messages_delivered:rate1m, last 15 minutes)
@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../infra/stack/paths.js';
-import { runObservabilityLoad } from '../test/helpers/observability-load.js';
+import { runObservabilityLoad } from './helpers/observability-load.js';
 
 const PROMETHEUS_URL = process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090';
 const OUTPUT = path.join(ROOT, 'docs', 'prometheus-accepted-vs-delivered.png');
