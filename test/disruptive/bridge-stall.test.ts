@@ -13,7 +13,7 @@ import { bridgeGroupsStable, runningBridges } from '../../infra/bridge/process.j
 import { readBridgeStatus } from '../../infra/bridge/status-file.js';
 import { loadTriggers } from '../../infra/bridge/triggers.js';
 import { delay } from '../../infra/stack/processes.js';
-import { eventually, request } from '../helpers/api.js';
+import { eventually, request, requestWithinRateLimit } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
 
 const ROUTER = loadTriggers().find((trigger) => trigger.name === 'router')!;
@@ -56,7 +56,7 @@ describe('a bridge stalled past the session timeout', { timeout: 420_000 }, () =
       await Promise.all(
         Array.from({ length: 50 }, async (_, j) => {
           const conversationId = conversations[(i + j) % CONVERSATIONS]!;
-          const response = await request<{ message_id: string }>('POST', '/v1/messages', {
+          const response = await requestWithinRateLimit<{ message_id: string }>('POST', '/v1/messages', {
             body: { conversation_id: conversationId, recipient_id: 'user_b', content: `stall ${i + j}` },
             headers: users.a.headers,
           });

@@ -22,6 +22,23 @@ export async function request<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
 }
 
+/**
+ * A request as a careful client sends it under the per-user rate limit: a 429 is tried again after its Retry-After.
+ * For tests that build a backlog as fast as the API takes it.
+ */
+export async function requestWithinRateLimit<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  for (;;) {
+    const response = await request<T>(method, path, options);
+    if (response.status !== 429) return response;
+    const seconds = Number(response.headers.get('retry-after'));
+    await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000));
+  }
+}
+
 /** Polls until `predicate` holds, returning the elapsed milliseconds; fails after `timeoutMs`. */
 export async function eventually(
   label: string,

@@ -11,6 +11,10 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runningSupervisor } from '../../infra/app-processes.js';
+import { runningBridges, startBridge } from '../../infra/bridge/process.js';
 import { startStageConsumers, stopStageConsumers } from '../../infra/deploy/kafka.js';
 import {
   DEPLOY_BUCKET,
@@ -22,6 +26,8 @@ import {
 } from '../../infra/deploy/localstack.js';
 import { whatsappEmulator } from '../../infra/emulators/whatsapp.js';
 import { loadFunctions } from '../../infra/functions.js';
+import { STACK_DIR } from '../../infra/stack/paths.js';
+import { isAlive } from '../../infra/stack/processes.js';
 
 const functions = loadFunctions();
 const eventsOf = (kind: string): Record<string, unknown>[] =>
@@ -124,7 +130,9 @@ describe('the deployed stage end to end (LocalStack Lambda and Kafka mappings)',
   const lambda = new LambdaClient(aws);
   const logs = new CloudWatchLogsClient(aws);
   let runs = true;
+  let skipReason = '';
   let emulator: ReturnType<typeof whatsappEmulator>['emulator'] | undefined;
+  let stoppedBridges = 0;
 
   before(async () => {
     if (process.env.CHAT4ALL_DEPLOY_E2E !== '1') runs = false;
@@ -136,6 +144,19 @@ describe('the deployed stage end to end (LocalStack Lambda and Kafka mappings)',
     // A LocalStack started before its plugin had the host-process executor answers every invocation with why not.
     if (probe.FunctionError && /no-docker|cannot run here/.test(answer)) runs = false;
     if (!runs) return;
+    // The stage shares Kafka's topics and Cassandra with serverless-offline: while the event-source bridge consumes
+    // the same topics, serverless-offline's router and connector take the message first, and the stage's connector,
+    // finding it sent, rightly sends nothing. The bridges stop for this test; one starts again after it.
+    if (runningSupervisor() !== undefined) {
+      runs = false;
+      skipReason = 'npm start supervises the bridge (it would start again at once): run it under npm test';
+      return;
+    }
+    const bridges = runningBridges();
+    for (const pid of bridges) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (bridges.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    stoppedBridges = bridges.length;
     const started = whatsappEmulator(
       Number(new URL(STAGE_EMULATORS.whatsapp).port),
       `${result.verification.restApi.url}/webhooks/whatsapp`,
@@ -147,6 +168,9 @@ describe('the deployed stage end to end (LocalStack Lambda and Kafka mappings)',
 
   after(async () => {
     if (runs) await stopStageConsumers(result.verification.kafka);
+    // In place of the bridges stopped above (test/run.ts stops it with the other bridges tests started).
+    if (stoppedBridges > 0)
+      await startBridge(fs.openSync(path.join(STACK_DIR, 'bridge-after-deploy.log'), 'a'), { detached: true });
     await emulator?.close();
     lambda.destroy();
     logs.destroy();
@@ -180,7 +204,10 @@ describe('the deployed stage end to end (LocalStack Lambda and Kafka mappings)',
       return;
     }
     if (!runs) {
-      t.skip('this LocalStack cannot run functions (started before the host-process executor): restart the stack');
+      t.skip(
+        skipReason ||
+          'this LocalStack cannot run functions (started before the host-process executor): restart the stack',
+      );
       return;
     }
     const started = performance.now();

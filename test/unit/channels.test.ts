@@ -179,6 +179,24 @@ describe('Instagram channel', () => {
     );
     assert.equal(inbound[0]!.senderId, '17');
     assert.equal(inbound[0]!.identity, undefined, 'resolved through the profile API');
+    assert.deepEqual(statuses[0]!.echo, { recipient: '17', text: 'x' }, 'an echo names recipient and text');
+  });
+
+  it('keys a text send as its echo will name it; a file send has no key (its echo carries no text)', () => {
+    const base = {
+      message_id: 'm',
+      conversation_id: 'c',
+      sender_id: 's',
+      recipient: 'instagram:@Maria_Silva',
+      channel: 'instagram' as const,
+      created_at: new Date().toISOString(),
+      to: '@Maria_Silva',
+    };
+    assert.deepEqual(instagram.echoKey!({ ...base, content: 'oi', file_id: null }), {
+      recipient: 'maria_silva',
+      text: 'oi',
+    });
+    assert.equal(instagram.echoKey!({ ...base, content: null, file_id: 'f' }), undefined);
   });
 });
 

@@ -124,9 +124,10 @@ export const config = {
       concurrency: positiveInt('CONNECTOR_CONCURRENCY', 8),
       /**
        * How long a message whose last send attempt has no known outcome waits for the provider's receipt before it is
-       * sent again (long enough for receipts delayed by an API restart; see docs/channels.md, "Once at the provider").
+       * sent again: longer than an API restart under load takes (up to about 90 s on 2 cores), because the receipts
+       * that settle it arrive only once the API answers again (docs/channels.md, "Once at the provider").
        */
-      unsettledSendGraceMs: positiveInt('CONNECTOR_UNSETTLED_SEND_GRACE_MS', 60_000),
+      unsettledSendGraceMs: positiveInt('CONNECTOR_UNSETTLED_SEND_GRACE_MS', 120_000),
     },
   },
   /**

@@ -99,7 +99,17 @@ export const instagram: ChannelDefinition = {
         if (typeof event.read?.mid === 'string') {
           statuses.push({ providerMessageId: event.read.mid, status: 'READ', at });
         } else if (event.message?.is_echo && typeof event.message.mid === 'string') {
-          statuses.push({ providerMessageId: event.message.mid, status: 'SENT', at }); // the echo of what we sent
+          // The echo of what we sent: by the provider's id, or by recipient and text when that id was never recorded.
+          const recipient = event.recipient?.id;
+          const text = event.message.text;
+          statuses.push({
+            providerMessageId: event.message.mid,
+            status: 'SENT',
+            at,
+            ...(typeof recipient === 'string' && typeof text === 'string'
+              ? { echo: { recipient: echoRecipient(recipient), text } }
+              : {}),
+          });
         } else if (typeof event.message?.mid === 'string' && typeof event.sender?.id === 'string') {
           const text =
             event.message.text ??
@@ -111,15 +121,35 @@ export const instagram: ChannelDefinition = {
     return { statuses, inbound };
   },
 
-  /** The Instagram User Profile API: GET /{version}/{igsid}?fields=username, for someone who messaged us. */
+  echoKey(message) {
+    return message.file_id === null && message.content !== null
+      ? { recipient: echoRecipient(message.to), text: message.content }
+      : undefined;
+  },
+
+  async resolveRecipient(providerId, fetcher) {
+    const username = await profileUsername(providerId, fetcher);
+    return username === undefined ? undefined : echoRecipient(username);
+  },
+
+  /** The Instagram User Profile API, for someone who messaged us. */
   async resolveSender(senderId, fetcher) {
-    const url = `${settings.apiUrl}/${settings.apiVersion}/${encodeURIComponent(senderId)}?fields=username`;
-    const response = await fetcher(url, {
-      headers: { Authorization: `Bearer ${settings.accessToken}` },
-      signal: AbortSignal.timeout(config.channels.connector.requestTimeoutMs),
-    });
-    if (!response.ok) return undefined;
-    const username = ((await response.json()) as { username?: unknown }).username;
-    return typeof username === 'string' && username ? `instagram:@${username.toLowerCase()}` : undefined;
+    const username = await profileUsername(senderId, fetcher);
+    return username === undefined ? undefined : `instagram:@${username.toLowerCase()}`;
   },
 };
+
+/** A recipient as echo keys hold it: a handle without its @, lower case (an IGSID stays as it is). */
+const echoRecipient = (to: string): string => to.replace(/^@/, '').toLowerCase();
+
+/** GET /{version}/{igsid}?fields=username. */
+async function profileUsername(igsid: string, fetcher: typeof fetch): Promise<string | undefined> {
+  const url = `${settings.apiUrl}/${settings.apiVersion}/${encodeURIComponent(igsid)}?fields=username`;
+  const response = await fetcher(url, {
+    headers: { Authorization: `Bearer ${settings.accessToken}` },
+    signal: AbortSignal.timeout(config.channels.connector.requestTimeoutMs),
+  });
+  if (!response.ok) return undefined;
+  const username = ((await response.json()) as { username?: unknown }).username;
+  return typeof username === 'string' && username ? username : undefined;
+}

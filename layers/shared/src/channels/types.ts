@@ -36,6 +36,14 @@ export interface ProviderStatus {
   reason?: string;
   /** Our message id when the provider echoes it back (WhatsApp's biz_opaque_callback_data). */
   messageIdHint?: string;
+  /** The provider's echo of a message we sent, when it names only its recipient and text (Instagram). */
+  echo?: EchoKey;
+}
+
+/** A sent message as a provider's echo names it: the recipient as we addressed them, and the text. */
+export interface EchoKey {
+  recipient: string;
+  text: string;
 }
 
 /** A message a person sent to our account, from a webhook. */
@@ -74,6 +82,13 @@ export interface ChannelDefinition {
   classify(status: number, body: unknown): ProviderFailure;
   /** Status receipts and inbound messages of a (verified) webhook payload; throws NotAWebhookError when it is not one. */
   parseWebhook(payload: unknown): { statuses: ProviderStatus[]; inbound: InboundMessage[] };
+  /**
+   * For a provider whose receipts never carry our message id: the key its echo of this message will have, so that an
+   * interrupted send can be found again from the echo (undefined when the echo cannot be matched, e.g. a file).
+   */
+  echoKey?(message: OutboundMessage): EchoKey | undefined;
+  /** The recipient as we address them, for an id the provider put in an echo (Instagram: IGSID → handle). */
+  resolveRecipient?(providerId: string, fetcher: typeof fetch): Promise<string | undefined>;
   /** Looks up the channel identity of an inbound sender known only by a provider id. */
   resolveSender?(senderId: string, fetcher: typeof fetch): Promise<string | undefined>;
 }

@@ -306,7 +306,13 @@ async function attempt(
   deps: ConnectorDeps,
 ): Promise<Outcome | undefined> {
   try {
-    await deps.store.recordAttempt(message.message_id, channel.channel, new Date((deps.now ?? Date.now)()));
+    const echo = channel.echoKey?.(message);
+    await deps.store.recordAttempt(
+      message.message_id,
+      channel.channel,
+      new Date((deps.now ?? Date.now)()),
+      echo ? { key: echo, ...sentBy(channel, message) } : undefined,
+    );
     return undefined;
   } catch (error) {
     return { kind: 'waiting', delayMs: 1000, reason: `the send could not be recorded: ${(error as Error).message}` };

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import type { EchoKey } from '../channels/types.js';
 import type { CassandraClient } from '../clients/cassandra.js';
 
 /**
@@ -31,11 +33,19 @@ export interface OutboundSend {
   at: Date;
 }
 
+/** A send about to go to a provider that echoes it by recipient and text only, and the message it is. */
+export interface EchoedSend {
+  key: EchoKey;
+  messageId: string;
+  conversationId: string;
+  identity: string | null;
+}
+
 /** What connectors need from the database; tests give an in-memory one. */
 export interface SendStore {
   findSends(messageIds: string[]): Promise<Map<string, SendRecord>>;
-  /** Written before the provider is called (state SENDING). */
-  recordAttempt(messageId: string, channel: string, at: Date): Promise<void>;
+  /** Written before the provider is called (state SENDING), with where its echo will find it when there is one. */
+  recordAttempt(messageId: string, channel: string, at: Date, echo?: EchoedSend): Promise<void>;
   recordSent(sent: OutboundSend, channel: string): Promise<void>;
   recordDeadLettered(messageId: string, channel: string, reason: string, at: Date): Promise<void>;
 }
@@ -61,11 +71,33 @@ export function cassandraSendStore(db: CassandraClient): SendStore {
       );
     },
 
-    async recordAttempt(messageId, channel, at) {
-      await db.execute(
-        'INSERT INTO outbound_sends (message_id, channel, state, at) VALUES (?, ?, ?, ?)',
-        [messageId, channel, 'SENDING', at],
-        { prepare: true },
+    async recordAttempt(messageId, channel, at, echo) {
+      const sending = {
+        query: 'INSERT INTO outbound_sends (message_id, channel, state, at) VALUES (?, ?, ?, ?)',
+        params: [messageId, channel, 'SENDING', at],
+      };
+      if (!echo) {
+        await db.execute(sending.query, sending.params, { prepare: true });
+        return;
+      }
+      await db.batch(
+        [
+          sending,
+          {
+            query:
+              'INSERT INTO unsettled_sends (channel, recipient, text_digest, message_id, conversation_id, identity, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              channel,
+              echo.key.recipient,
+              textDigest(echo.key.text),
+              messageId,
+              echo.conversationId,
+              echo.identity,
+              at,
+            ],
+          },
+        ],
+        { prepare: true, logged: false },
       );
     },
 
@@ -110,6 +142,25 @@ export async function recordOutboundSend(db: CassandraClient, sent: OutboundSend
     ],
     { prepare: true, logged: true },
   );
+}
+
+const textDigest = (text: string): string => crypto.createHash('sha256').update(text).digest('base64url');
+
+/** The sends an echo can stand for: those to its recipient with its text, oldest first. */
+export async function findEchoedSends(db: CassandraClient, channel: string, key: EchoKey): Promise<EchoedSend[]> {
+  const result = await db.execute(
+    'SELECT message_id, conversation_id, identity, at FROM unsettled_sends WHERE channel = ? AND recipient = ? AND text_digest = ?',
+    [channel, key.recipient, textDigest(key.text)],
+    { prepare: true },
+  );
+  return result.rows
+    .sort((a, b) => (a.get('at') as Date).getTime() - (b.get('at') as Date).getTime())
+    .map((row) => ({
+      key,
+      messageId: row.get('message_id') as string,
+      conversationId: row.get('conversation_id') as string,
+      identity: (row.get('identity') as string | null) ?? null,
+    }));
 }
 
 const toProviderMessage = (row: { get(name: string): unknown }): ProviderMessage => ({

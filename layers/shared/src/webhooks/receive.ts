@@ -1,10 +1,13 @@
 import type { ChannelDefinition, InboundMessage, ProviderStatus } from '../channels/types.js';
 import type { CassandraClient } from '../clients/cassandra.js';
 import {
+  cassandraSendStore,
   claimInbound,
+  findEchoedSends,
   findProviderMessage,
   markInboundPublished,
   recordOutboundSend,
+  type EchoedSend,
 } from '../connectors/repository.js';
 import { TOPICS } from '../contracts/topics.js';
 import { findConversation } from '../conversations/repository.js';
@@ -41,11 +44,48 @@ export interface WebhookOptions {
 
 const events = () => counter('webhook_events_total', 'Webhook events by channel and outcome', ['channel', 'outcome']);
 
+/**
+ * The echo of a send whose provider id was never recorded (the connector stopped between the provider's answer and
+ * its record), from a provider that echoes only recipient and text (Instagram): the oldest send to that recipient with
+ * that text still SENDING is the one. Recording it now keeps the connector from sending it a second time.
+ */
+async function settleEchoedSend(
+  db: CassandraClient,
+  channel: ChannelDefinition,
+  status: ProviderStatus,
+  fetcher: typeof fetch,
+): Promise<EchoedSend | undefined> {
+  const echo = status.echo!;
+  let candidates = await findEchoedSends(db, channel.channel, echo);
+  if (candidates.length === 0 && channel.resolveRecipient) {
+    const recipient = await channel.resolveRecipient(echo.recipient, fetcher).catch(() => undefined);
+    if (recipient && recipient !== echo.recipient)
+      candidates = await findEchoedSends(db, channel.channel, { ...echo, recipient });
+  }
+  if (candidates.length === 0) return undefined;
+  const sends = await cassandraSendStore(db).findSends(candidates.map((candidate) => candidate.messageId));
+  const send = candidates.find((candidate) => sends.get(candidate.messageId)?.state === 'SENDING');
+  if (!send) return undefined;
+  await recordOutboundSend(
+    db,
+    {
+      messageId: send.messageId,
+      conversationId: send.conversationId,
+      identity: send.identity,
+      providerMessageId: status.providerMessageId,
+      at: new Date(status.at),
+    },
+    channel.channel,
+  );
+  return send;
+}
+
 async function statusRecord(
   db: CassandraClient,
   channel: ChannelDefinition,
   status: ProviderStatus,
   headers: Record<string, string>,
+  fetcher: typeof fetch,
 ): Promise<OutgoingRecord | undefined> {
   const mapped = await findProviderMessage(db, status.providerMessageId);
   let messageId = mapped?.direction === 'outbound' ? mapped.messageId : undefined;
@@ -68,6 +108,11 @@ async function statusRecord(
         },
         channel.channel,
       );
+  }
+  if (!messageId && status.echo) {
+    const settled = await settleEchoedSend(db, channel, status, fetcher);
+    messageId = settled?.messageId;
+    conversationId = settled?.conversationId;
   }
   if (!messageId) return undefined;
   return {
@@ -199,7 +244,9 @@ export async function receiveWebhook(
   const now = options.now ?? Date.now;
   const { parsed, implausible } = plausible(channel.parseWebhook(payload));
   const headers = { correlation_id: options.correlationId };
-  const statuses = await Promise.all(parsed.statuses.map((status) => statusRecord(db, channel, status, headers)));
+  const statuses = await Promise.all(
+    parsed.statuses.map((status) => statusRecord(db, channel, status, headers, options.fetch ?? fetch)),
+  );
   const unknownRecent = parsed.statuses.filter(
     (status, index) => !statuses[index] && now() - Date.parse(status.at) < UNKNOWN_RECEIPT_RETRY_MS,
   );
