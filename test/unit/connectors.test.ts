@@ -188,6 +188,7 @@ function harness(
 ) {
   const calls: string[] = [];
   const attempts: string[] = [];
+  const cleared: string[] = [];
   const published: Record<string, OutgoingRecord[]>[] = [];
   const sleeps: number[] = [];
   const sent: string[] = [];
@@ -195,6 +196,7 @@ function harness(
   const store: SendStore = {
     findSends: async (ids) => new Map([...done].filter(([id]) => ids.includes(id))),
     recordAttempt: async (id) => void attempts.push(id),
+    clearAttempt: async (id) => void cleared.push(id),
     recordSent: async (entry) => {
       if (recordSentFails) throw new Error('Cassandra is away');
       sent.push(`${entry.messageId}=${entry.providerMessageId}`);
@@ -228,7 +230,7 @@ function harness(
     published.flatMap((byTopic) => (byTopic[TOPICS.statusUpdates] ?? []).map((r) => r.value as StatusEvent));
   const deadLetters = () => published.flatMap((byTopic) => byTopic[deadLetterTopicOf(TOPICS.whatsappOutbound)] ?? []);
   const requeued = () => published.flatMap((byTopic) => byTopic[TOPICS.whatsappOutbound] ?? []);
-  return { deps, calls, sleeps, sent, attempts, deadLettered, statuses, deadLetters, requeued, runtime };
+  return { deps, calls, sleeps, sent, attempts, cleared, deadLettered, statuses, deadLetters, requeued, runtime };
 }
 
 let wamids = 0;
@@ -404,6 +406,14 @@ describe('connector engine', () => {
     const result = await runConnector(whatsapp, [record(message(41), 1), record(message(42, 'conv-41'), 2)], late.deps);
     assert.equal(result.sent, 2);
     assert.deepEqual(late.calls, ['hello 41', 'hello 42'], 'in order');
+  });
+
+  it('clears the SENDING mark when the provider did not take the message, so the next invocation sends at once', async () => {
+    const h = harness(() => ({ status: 503, body: { error: { message: 'down', code: 2 } } }), { threshold: 1 });
+    await assert.rejects(runConnector(whatsapp, [record(message(44), 1)], h.deps), RetryLaterError);
+    assert.ok(h.calls.length > 0, 'the provider was called');
+    assert.deepEqual(h.cleared, [message(44).message_id]);
+    assert.equal(h.sent.length, 0);
   });
 
   it('sends nothing when the attempt cannot be recorded', async () => {

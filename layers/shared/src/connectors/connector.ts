@@ -193,7 +193,7 @@ export async function runConnector(
       const outcome =
         (await unsettled(done.get(record.value.message_id), deps)) ??
         (await attempt(channel, record.value, deps)) ??
-        (await deliver(channel, record.value, deps));
+        (await delivered(channel, record.value, deps));
       if (outcome.kind === 'waiting') {
         for (const rest of lane.slice(index))
           waiting.push({ record: rest, delayMs: outcome.delayMs, reason: outcome.reason });
@@ -317,6 +317,18 @@ async function attempt(
   } catch (error) {
     return { kind: 'waiting', delayMs: 1000, reason: `the send could not be recorded: ${(error as Error).message}` };
   }
+}
+
+/**
+ * deliver(), and when it comes back without the provider having taken the message (its answers were failures, the
+ * circuit was open, or the invocation ran out of time between calls), the SENDING mark goes: only a process that stops
+ * in the middle of a call leaves one, and only that makes the next invocation wait for the provider's evidence. A
+ * failure to clear it is harmless: the message then waits out the grace period.
+ */
+async function delivered(channel: ChannelDefinition, message: OutboundMessage, deps: ConnectorDeps): Promise<Outcome> {
+  const outcome = await deliver(channel, message, deps);
+  if (outcome.kind === 'waiting') await deps.store.clearAttempt(message.message_id).catch(() => undefined);
+  return outcome;
 }
 
 /** A write that must not be lost once the provider accepted a message: retried briefly before giving up. */

@@ -46,6 +46,8 @@ export interface SendStore {
   findSends(messageIds: string[]): Promise<Map<string, SendRecord>>;
   /** Written before the provider is called (state SENDING), with where its echo will find it when there is one. */
   recordAttempt(messageId: string, channel: string, at: Date, echo?: EchoedSend): Promise<void>;
+  /** The attempt ended without the provider taking the message (its answer was a failure, or no call went out). */
+  clearAttempt(messageId: string): Promise<void>;
   recordSent(sent: OutboundSend, channel: string): Promise<void>;
   recordDeadLettered(messageId: string, channel: string, reason: string, at: Date): Promise<void>;
 }
@@ -99,6 +101,13 @@ export function cassandraSendStore(db: CassandraClient): SendStore {
         ],
         { prepare: true, logged: false },
       );
+    },
+
+    async clearAttempt(messageId) {
+      // Only a SENDING mark: a send recorded meanwhile (a webhook's evidence) stays.
+      await db.execute("DELETE FROM outbound_sends WHERE message_id = ? IF state = 'SENDING'", [messageId], {
+        prepare: true,
+      });
     },
 
     recordSent: (sent, channel) => recordOutboundSend(db, sent, channel),
