@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DomainError } from '@chat4all/shared/errors/domain.js';
+import { HttpError } from '@chat4all/shared/http/errors.js';
 import {
   checkCompletedParts,
   checksumBase64,
@@ -15,7 +15,6 @@ import {
   sanitizeFilename,
   SINGLE_PUT_MAX_BYTES,
 } from '@chat4all/shared/files/policy.js';
-import { DOMAIN_ERROR_STATUS } from '@chat4all/shared/middleware/http-errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -23,8 +22,8 @@ const status = (fn: () => unknown): number => {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return DOMAIN_ERROR_STATUS[error.kind];
+    assert.ok(error instanceof HttpError, String(error));
+    return error.status;
   }
   return 200;
 };

@@ -1,7 +1,7 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { config } from '../config.js';
 import { requireMembership } from '../conversations/service.js';
-import { DomainError } from '../errors/domain.js';
+import { badRequest, conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import { UUID_PATTERN, uuidv7 } from '../ids.js';
 import { fileUploaded } from './events.js';
 import {
@@ -107,8 +107,7 @@ export async function createUpload(
     input.contentType,
     options.allowedContentTypes ?? config.files.allowedContentTypes,
   );
-  if (input.filename.length > 1024)
-    throw new DomainError('invalid', 'filename is at most 1024 characters', 'invalid_field');
+  if (input.filename.length > 1024) throw badRequest('filename is at most 1024 characters', 'invalid_field');
   const filename = sanitizeFilename(input.filename);
   const checksum = input.checksumSha256 === undefined ? null : normalizeChecksum(input.checksumSha256);
   await requireMembership(db, input.conversationId, input.uploaderId);
@@ -160,9 +159,9 @@ export async function createUpload(
 
 /** The file when `userId` may see it (a member of its conversation): 400, 404 or 403 otherwise. */
 async function requireVisibleFile(db: CassandraClient, fileId: string, userId: string): Promise<FileRecord> {
-  if (!UUID_PATTERN.test(fileId)) throw new DomainError('invalid', 'file_id is not a file id', 'invalid_field');
+  if (!UUID_PATTERN.test(fileId)) throw badRequest('file_id is not a file id', 'invalid_field');
   const file = await findFile(db, fileId.toLowerCase());
-  if (!file) throw new DomainError('not_found', `no file ${fileId}`, 'file_not_found');
+  if (!file) throw notFound(`no file ${fileId}`, 'file_not_found');
   await requireMembership(db, file.conversation_id, userId);
   return file;
 }
@@ -176,11 +175,7 @@ export async function getFile(db: CassandraClient, fileId: string, userId: strin
 async function reject(db: CassandraClient, file: FileRecord, reason: string): Promise<never> {
   await deleteObject(file.object_key);
   await settleFile(db, file.file_id, { status: 'REJECTED', reason });
-  throw new DomainError(
-    'unprocessable',
-    `the upload does not match its declaration: ${reason}; it was deleted`,
-    'upload_mismatch',
-  );
+  throw new HttpError(422, 'upload_mismatch', `the upload does not match its declaration: ${reason}; it was deleted`);
 }
 
 /**
@@ -196,15 +191,10 @@ export async function completeUpload(
   parts: unknown,
 ): Promise<FileView> {
   const file = await requireVisibleFile(db, fileId, userId);
-  if (file.uploader_id !== userId)
-    throw new DomainError('forbidden', 'only the uploader completes an upload', 'not_the_uploader');
+  if (file.uploader_id !== userId) throw forbidden('only the uploader completes an upload', 'not_the_uploader');
   if (file.status === 'AVAILABLE') return view(file);
   if (file.status === 'REJECTED') {
-    throw new DomainError(
-      'unprocessable',
-      `the upload was rejected: ${file.rejected_reason ?? 'mismatch'}`,
-      'upload_mismatch',
-    );
+    throw new HttpError(422, 'upload_mismatch', `the upload was rejected: ${file.rejected_reason ?? 'mismatch'}`);
   }
 
   if (file.upload_id !== null) {
@@ -217,11 +207,11 @@ export async function completeUpload(
       }
     }
   } else if (parts !== undefined) {
-    throw new DomainError('invalid', 'parts belong to multipart uploads only', 'invalid_parts');
+    throw badRequest('parts belong to multipart uploads only', 'invalid_parts');
   }
 
   const stored = await headObject(file.object_key);
-  if (!stored) throw new DomainError('conflict', 'nothing was uploaded for this file yet', 'upload_not_found');
+  if (!stored) throw conflict('nothing was uploaded for this file yet', 'upload_not_found');
   if (stored.sizeBytes !== file.size_bytes) {
     return reject(db, file, `${stored.sizeBytes} bytes uploaded, ${file.size_bytes} declared`);
   }
@@ -266,8 +256,7 @@ export async function downloadFile(
   expiresInSeconds?: number,
 ): Promise<Download> {
   const file = await requireVisibleFile(db, fileId, userId);
-  if (file.status !== 'AVAILABLE')
-    throw new DomainError('conflict', `the file is ${file.status}, not AVAILABLE`, 'file_not_available');
+  if (file.status !== 'AVAILABLE') throw conflict(`the file is ${file.status}, not AVAILABLE`, 'file_not_available');
   return downloadOf(file, expiresInSeconds);
 }
 
@@ -280,14 +269,13 @@ export async function requireAttachableFile(
   fileId: string,
   conversationId: string,
 ): Promise<FileRecord> {
-  if (!UUID_PATTERN.test(fileId)) throw new DomainError('invalid', 'file_id is not a file id', 'invalid_field');
+  if (!UUID_PATTERN.test(fileId)) throw badRequest('file_id is not a file id', 'invalid_field');
   const file = await findFile(db, fileId.toLowerCase());
-  if (!file) throw new DomainError('not_found', `no file ${fileId}`, 'file_not_found');
+  if (!file) throw notFound(`no file ${fileId}`, 'file_not_found');
   if (file.conversation_id !== conversationId) {
-    throw new DomainError('forbidden', 'the file belongs to another conversation', 'file_not_in_conversation');
+    throw forbidden('the file belongs to another conversation', 'file_not_in_conversation');
   }
-  if (file.status !== 'AVAILABLE')
-    throw new DomainError('conflict', `the file is ${file.status}, not AVAILABLE`, 'file_not_available');
+  if (file.status !== 'AVAILABLE') throw conflict(`the file is ${file.status}, not AVAILABLE`, 'file_not_available');
   return file;
 }
 
