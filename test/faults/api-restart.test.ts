@@ -31,7 +31,7 @@ describe('fault: serverless-offline restarted', { timeout: 600_000 }, () => {
     });
     // An Instagram send interrupted by the kill is settled by Instagram's echo (recipient and text, docs/channels.md);
     // before that path existed it was sent again in about one run in three. Reported here until runs show it holds.
-    assertNothingLost(outcome, { instagramDuplicatesKnown: true });
+    assertNothingLost(outcome);
     await t.test(
       'no Instagram user got a message twice',
       { todo: 'settled by the echo: to be proven over runs' },
