@@ -4,14 +4,9 @@
 // background promise, which ends the whole process. The fault suite's Cassandra stall killed serverless-offline this
 // way. Upstream: NODEJS-681, apache/cassandra-nodejs-driver#462 (open), which serializes _refresh; so does this: a
 // refresh asked for while one runs joins it, and the retry inside a refresh stays inside it.
-// Run by npm after every install (package.json "postinstall"); idempotent, and it says so when the code it expects
-// is gone (a release that changed it).
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { applyPatch } from './apply.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const file = path.join(root, 'node_modules/cassandra-driver/lib/control-connection.js');
+const file = 'node_modules/cassandra-driver/lib/control-connection.js';
 const replacements = [
   [
     '  async _refresh(hostIterator) {\n',
@@ -26,11 +21,4 @@ const replacements = [
   ['      return await this._refresh(hostIterator);\n', '      return await this._refreshOnce(hostIterator);\n'],
 ];
 
-if (fs.existsSync(file)) {
-  let source = fs.readFileSync(file, 'utf8');
-  if (source.includes('chat4all patch')) process.exit(0);
-  if (replacements.every(([before]) => source.includes(before))) {
-    for (const [before, after] of replacements) source = source.replace(before, after);
-    fs.writeFileSync(file, source);
-  } else console.warn(`infra/patches/cassandra-driver.mjs: ${file} changed; the patch is not needed or needs a look`);
-}
+applyPatch('cassandra-driver.mjs', file, replacements);

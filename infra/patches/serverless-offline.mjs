@@ -3,17 +3,9 @@
 // extension, package.json lookups, an import() of a cached module). Together they were about a tenth of the API
 // process's CPU under load, work Lambda does once per sandbox. This patch loads each runner's handler once and sets
 // only the variables whose value differs from what the last invocation set. Our functions never write process.env.
-// Run by npm after every install (package.json "postinstall"); idempotent, and it says so when the code it expects
-// is gone (a release that changed it).
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { applyPatch } from './apply.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const file = path.join(
-  root,
-  'node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/InProcessRunner.js',
-);
+const file = 'node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/InProcessRunner.js';
 const replacements = [
   [
     'const { floor } = Math\n',
@@ -36,11 +28,4 @@ const replacements = [
   ],
 ];
 
-if (fs.existsSync(file)) {
-  let source = fs.readFileSync(file, 'utf8');
-  if (source.includes('chat4all patch')) process.exit(0);
-  if (replacements.every(([before]) => source.includes(before))) {
-    for (const [before, after] of replacements) source = source.replace(before, after);
-    fs.writeFileSync(file, source);
-  } else console.warn(`infra/patches/serverless-offline.mjs: ${file} changed; the patch is not needed or needs a look`);
-}
+applyPatch('serverless-offline.mjs', file, replacements);
