@@ -13,7 +13,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runningSupervisor } from '../../infra/app-processes.js';
+import { runningSupervisor, stopPid } from '../../infra/app-processes.js';
 import { runningBridges, startBridge } from '../../infra/bridge/process.js';
 import { startStageConsumers, stopStageConsumers } from '../../infra/deploy/kafka.js';
 import {
@@ -27,7 +27,6 @@ import {
 import { whatsappEmulator } from '../../infra/emulators/whatsapp.js';
 import { loadFunctions } from '../../infra/functions.js';
 import { STACK_DIR } from '../../infra/stack/paths.js';
-import { isAlive } from '../../infra/stack/processes.js';
 
 const functions = loadFunctions();
 const eventsOf = (kind: string): Record<string, unknown>[] =>
@@ -153,9 +152,7 @@ describe('the deployed stage end to end (LocalStack Lambda and Kafka mappings)',
       return;
     }
     const bridges = runningBridges();
-    for (const pid of bridges) process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
-    while (bridges.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all(bridges.map((pid) => stopPid(pid, 30_000)));
     stoppedBridges = bridges.length;
     const started = whatsappEmulator(
       Number(new URL(STAGE_EMULATORS.whatsapp).port),
