@@ -1,7 +1,7 @@
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { kafkaHandler } from '@chat4all/shared/kafka/handler.js';
 import { logger } from '@chat4all/shared/logger.js';
-import { applyStatusEvents } from '@chat4all/shared/messages/apply-status.js';
+import { applyStatusEvents } from '@chat4all/shared/status/apply.js';
 
 /** Kafka `status-updates` → forward-only status, timestamps and history of each message. */
 export const handler = kafkaHandler(async (records) => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { deadLetterHeaders, RECORD_HEADERS } from '@chat4all/shared/contracts/headers.js';
 import { deadLetterTopicOf } from '@chat4all/shared/contracts/topics.js';
 import { RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
+import { fullJitterDelay, type BackoffPolicy } from '@chat4all/shared/resilience/backoff.js';
 import { withTimeout } from '@chat4all/shared/timeout.js';
 import { buildEvent } from './event.js';
 import { FunctionError, type Invoker } from './invoker.js';
@@ -11,11 +12,9 @@ import { membershipLost } from './membership.js';
 import { bridgeMetrics } from './metrics.js';
 import type { KafkaTrigger } from './triggers.js';
 
-export interface RetryPolicy {
+export interface RetryPolicy extends BackoffPolicy {
   /** Failed invocations of one batch before its records go to the dead-letter topic. */
   maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -23,10 +22,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   baseDelayMs: 200,
   maxDelayMs: 10_000,
 };
-
-/** Exponential backoff with full jitter. */
-export const backoffMs = (attempt: number, policy: RetryPolicy): number =>
-  Math.round(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 
 /** A member that has not heartbeated for this long is dropped from its group by the coordinator. */
 export const SESSION_TIMEOUT_MS = 30_000;
@@ -291,7 +286,7 @@ export class TriggerConsumer {
           return true;
         }
         bridgeMetrics.retries.inc(labels);
-        const delay = backoffMs(isFunctionError ? failures : attempt, this.retry);
+        const delay = fullJitterDelay(isFunctionError ? failures : attempt, this.retry);
         this.deps.log.warn({ ...context, attempt, retry_in_ms: delay, err: (error as Error).message }, 'invoke failed');
         await sleep(delay);
         if (!isRunning()) return false;

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@chat4all/shared/contracts/topics.js';
 import { decodeRecords } from '@chat4all/shared/kafka/event.js';
-import { backoffMs } from '../../infra/bridge/consumer.js';
 import { buildEvent } from '../../infra/bridge/event.js';
 import { loadTriggers } from '../../infra/bridge/triggers.js';
 
@@ -55,14 +54,5 @@ describe('event-source bridge', () => {
     assert.equal(router.lambdaName, 'chat4all-local-router');
     assert.equal(router.batchSize, 100);
     assert.ok(triggers.some((trigger) => trigger.topic === TOPICS.statusUpdates));
-  });
-
-  it('backs off exponentially with full jitter, capped', () => {
-    const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-    for (let i = 0; i < 200; i++) {
-      assert.ok(backoffMs(1, policy) <= 100);
-      assert.ok(backoffMs(3, policy) <= 400);
-      assert.ok(backoffMs(20, policy) <= 1000);
-    }
   });
 });

@@ -6,14 +6,14 @@ import { config } from '@chat4all/shared/config.js';
 import { CircuitBreaker } from '@chat4all/shared/resilience/circuit-breaker.js';
 import { createRuntime, runConnector, type ConnectorDeps } from '@chat4all/shared/connectors/connector.js';
 import type { SendRecord, SendStore } from '@chat4all/shared/connectors/repository.js';
-import { fullJitterDelay, parseRetryAfter, retryDelay } from '@chat4all/shared/connectors/retry.js';
-import { RateLimiter, TokenBucket } from '@chat4all/shared/connectors/token-bucket.js';
 import { DLQ_HEADERS, SENT_HEADERS } from '@chat4all/shared/contracts/headers.js';
 import { deadLetterTopicOf, TOPICS } from '@chat4all/shared/contracts/topics.js';
 import type { DecodedRecord } from '@chat4all/shared/kafka/event.js';
 import type { OutgoingRecord } from '@chat4all/shared/kafka/producer.js';
 import { parseRetryLater, RetryLaterError } from '@chat4all/shared/kafka/retry-later.js';
 import type { OutboundMessage, StatusEvent } from '@chat4all/shared/messages/model.js';
+import { fullJitterDelay, parseRetryAfter, retryDelay } from '@chat4all/shared/resilience/backoff.js';
+import { KeyedTokenBuckets, RateLimiter } from '@chat4all/shared/resilience/token-bucket.js';
 
 describe('retry timing', () => {
   it('backs off exponentially with full jitter, capped', () => {
@@ -113,12 +113,12 @@ describe('circuit breaker', () => {
 describe('token bucket', () => {
   it('allows a burst of the rate, then one token every 1/rate s, queueing callers without polling', () => {
     let clock = 0;
-    const bucket = new TokenBucket(80, 80, () => clock);
-    for (let i = 0; i < 80; i++) assert.equal(bucket.reserve(), 0);
-    assert.equal(bucket.reserve(), 13); // 1/80 s
-    assert.equal(bucket.reserve(), 25); // the next caller queues behind it
+    const buckets = new KeyedTokenBuckets(80, 80, () => clock);
+    for (let i = 0; i < 80; i++) assert.equal(buckets.reserve('number'), 0);
+    assert.equal(buckets.reserve('number'), 13); // 1/80 s
+    assert.equal(buckets.reserve('number'), 25); // the next caller queues behind it
     clock += 1000;
-    assert.equal(bucket.reserve(), 0, 'refilled after a second');
+    assert.equal(buckets.reserve('number'), 0, 'refilled after a second');
   });
 
   it('keeps one bucket per sending account', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpError } from '@chat4all/shared/http/errors.js';
+import { DomainError } from '@chat4all/shared/errors/domain.js';
 import {
   checkCompletedParts,
   checksumBase64,
@@ -15,6 +15,7 @@ import {
   sanitizeFilename,
   SINGLE_PUT_MAX_BYTES,
 } from '@chat4all/shared/files/policy.js';
+import { DOMAIN_ERROR_STATUS } from '@chat4all/shared/middleware/http-errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,8 +23,8 @@ const status = (fn: () => unknown): number => {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof HttpError, String(error));
-    return error.status;
+    assert.ok(error instanceof DomainError, String(error));
+    return DOMAIN_ERROR_STATUS[error.kind];
   }
   return 200;
 };

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import middy from '@middy/core';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DomainError } from '@chat4all/shared/errors/domain.js';
 import { conflict, serviceUnavailable } from '@chat4all/shared/http/errors.js';
 import { httpErrors } from '@chat4all/shared/middleware/http-errors.js';
 
@@ -26,6 +27,24 @@ describe('httpErrors middleware', () => {
     assert.deepEqual(JSON.parse(response.body), { error: 'kafka is down', code: 'unavailable' });
     const taken = await handlerThrowing(conflict('username taken', 'username_taken'))(event(), context);
     assert.deepEqual(JSON.parse(taken.body), { error: 'username taken', code: 'username_taken' });
+  });
+
+  it('answers a DomainError with the status of its kind, its details and Retry-After', async () => {
+    const stale = new DomainError('conflict', 'not delivered yet', 'invalid_status_transition', {
+      details: { status: 'SENT' },
+    });
+    const response = await handlerThrowing(stale)(event(), context);
+    assert.equal(response.statusCode, 409);
+    assert.equal(response.headers?.['Retry-After'], undefined);
+    assert.deepEqual(JSON.parse(response.body), {
+      error: 'not delivered yet',
+      code: 'invalid_status_transition',
+      status: 'SENT',
+    });
+    const throttled = new DomainError('rate_limited', 'too many logins', 'login_throttled', { retryAfterSeconds: 7 });
+    const refused = await handlerThrowing(throttled)(event(), context);
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.headers?.['Retry-After'], '7');
   });
 
   it('hides the internals of an unexpected error', async () => {

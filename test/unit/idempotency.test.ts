@@ -8,6 +8,7 @@ import {
   type FingerprintedRequest,
 } from '@chat4all/shared/messages/idempotency.js';
 import type { AcceptedMessage } from '@chat4all/shared/messages/model.js';
+import { DOMAIN_ERROR_STATUS } from '@chat4all/shared/middleware/http-errors.js';
 
 const base: FingerprintedRequest = {
   conversation_id: 'it-1',
@@ -76,7 +77,7 @@ describe('Idempotency-Key fingerprints', () => {
 
   it('answer a reused key with 422 idempotency_key_reused', () => {
     const error = keyReused();
-    assert.equal(error.status, 422);
+    assert.equal(DOMAIN_ERROR_STATUS[error.kind], 422);
     assert.equal(error.code, 'idempotency_key_reused');
   });
 });

@@ -6,14 +6,15 @@ import {
   requireOwnConversationId,
   sameParty,
 } from '@chat4all/shared/conversations/private-id.js';
-import { HttpError } from '@chat4all/shared/http/errors.js';
+import { DomainError } from '@chat4all/shared/errors/domain.js';
+import { DOMAIN_ERROR_STATUS } from '@chat4all/shared/middleware/http-errors.js';
 
 const A = '0193a000-0000-7000-8000-00000000000a';
 const B = '0193b000-0000-7000-8000-00000000000b';
 const C = '0193c000-0000-7000-8000-00000000000c';
 
 const reserved = (error: unknown) =>
-  error instanceof HttpError && error.status === 400 && error.code === 'reserved_conversation_id';
+  error instanceof DomainError && DOMAIN_ERROR_STATUS[error.kind] === 400 && error.code === 'reserved_conversation_id';
 
 describe('the private: namespace of conversation ids', () => {
   it('derives one id for two parties, whoever sends first', () => {

@@ -7,7 +7,8 @@ import { createAccessTokenVerifier, signAccessToken } from '@chat4all/shared/aut
 import { apiHandler } from '@chat4all/shared/middleware/api-handler.js';
 import { json } from '@chat4all/shared/http/response.js';
 import { authenticate, type AuthenticatedEvent } from '@chat4all/shared/middleware/authenticate.js';
-import { KeyedTokenBuckets, rateLimit } from '@chat4all/shared/middleware/rate-limit.js';
+import { rateLimit } from '@chat4all/shared/middleware/rate-limit.js';
+import { KeyedTokenBuckets } from '@chat4all/shared/resilience/token-bucket.js';
 
 const key = signingKeyFromPem(
   crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpError } from '@chat4all/shared/http/errors.js';
 import { channelOf, formatRecipient, parseRecipient } from '@chat4all/shared/channels/recipient.js';
+import { DomainError } from '@chat4all/shared/errors/domain.js';
+import { DOMAIN_ERROR_STATUS } from '@chat4all/shared/middleware/http-errors.js';
 
 describe('recipients', () => {
   it('parses the Java system’s recipient forms', () => {
@@ -17,7 +18,7 @@ describe('recipients', () => {
     for (const bad of ['whatsapp:5511999', 'whatsapp:+0123456789', 'instagram:@', 'instagram:@has space', 'a b', 'x']) {
       assert.throws(
         () => parseRecipient(bad),
-        (error: unknown) => error instanceof HttpError && error.status === 400,
+        (error: unknown) => error instanceof DomainError && DOMAIN_ERROR_STATUS[error.kind] === 400,
         bad,
       );
     }

@@ -1,5 +1,5 @@
 import type { Channel } from '../contracts/records.js';
-import { badRequest } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import { UUID_PATTERN } from '../ids.js';
 
 /** Who a message goes to: a Chat4All user (by username or id), a WhatsApp number or an Instagram handle. */
@@ -15,17 +15,19 @@ const USERNAME = /^[A-Za-z0-9_]{3,50}$/;
 export function parseRecipient(raw: string): Recipient {
   if (raw.startsWith('whatsapp:')) {
     const phone = raw.slice('whatsapp:'.length);
-    if (!E164.test(phone)) throw badRequest('a WhatsApp recipient is whatsapp:+<E.164 number>', 'invalid_recipient');
+    if (!E164.test(phone))
+      throw new DomainError('invalid', 'a WhatsApp recipient is whatsapp:+<E.164 number>', 'invalid_recipient');
     return { kind: 'whatsapp', phone };
   }
   if (raw.startsWith('instagram:')) {
     const handle = raw.slice('instagram:'.length).replace(/^@/, '');
     if (!INSTAGRAM_HANDLE.test(handle))
-      throw badRequest('an Instagram recipient is instagram:@<handle>', 'invalid_recipient');
+      throw new DomainError('invalid', 'an Instagram recipient is instagram:@<handle>', 'invalid_recipient');
     return { kind: 'instagram', handle };
   }
   if (UUID_PATTERN.test(raw) || USERNAME.test(raw)) return { kind: 'user', ref: raw };
-  throw badRequest(
+  throw new DomainError(
+    'invalid',
     'recipient_id is a username, a user id, whatsapp:+<E.164> or instagram:@<handle>',
     'invalid_recipient',
   );

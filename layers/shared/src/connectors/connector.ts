@@ -16,10 +16,10 @@ import type { OutgoingRecord } from '../kafka/producer.js';
 import { checkRecords, type ValidRecord } from '../kafka/records.js';
 import { RetryLaterError } from '../kafka/retry-later.js';
 import { counter, gauge, histogram, secondsSince } from '../metrics/registry.js';
+import { parseRetryAfter, retryDelay } from '../resilience/backoff.js';
 import { BREAKER_GAUGE, CircuitBreaker } from '../resilience/circuit-breaker.js';
+import { RateLimiter } from '../resilience/token-bucket.js';
 import type { SendRecord, SendStore } from './repository.js';
-import { parseRetryAfter, retryDelay } from './retry.js';
-import { RateLimiter } from './token-bucket.js';
 
 export type ConnectorSettings = typeof config.channels.connector;
 

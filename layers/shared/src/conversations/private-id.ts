@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 
 /**
  * The `private:` namespace of conversation ids. An id in it is derived from the two parties of a private conversation
@@ -46,13 +46,15 @@ export function requireOwnConversationId(conversationId: string, callerId: strin
   if (!isPrivateNamespace(conversationId)) return;
   if (counterpart === undefined || counterpart === null) {
     if (hasParty(conversationId, callerId)) return;
-    throw badRequest(
+    throw new DomainError(
+      'invalid',
       'conversation ids starting with "private:" are reserved for the private conversation of two parties, and this one is not yours',
       CODE,
     );
   }
   if (spellings(counterpart).some((other) => privateConversationId(callerId, other) === conversationId)) return;
-  throw badRequest(
+  throw new DomainError(
+    'invalid',
     `conversation ids starting with "private:" are reserved: yours with this recipient is ${privateConversationId(callerId, counterpart)} (or leave conversation_id out)`,
     CODE,
   );

@@ -1,5 +1,5 @@
 import type { CassandraClient } from '../clients/cassandra.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import { uuidv7 } from '../ids.js';
 import { resolveUser } from '../users/resolve.js';
 import { isPrivateNamespace, requireOwnConversationId } from './private-id.js';
@@ -40,18 +40,19 @@ export async function createConversation(
   const others = await Promise.all([...new Set(input.memberRefs)].map((ref) => resolveUser(db, ref)));
   const otherIds = [...new Set(others.map((user) => user.userId))].filter((id) => id !== creatorId);
   if (input.type === 'private' && otherIds.length + (input.externalParticipant ? 1 : 0) !== 1) {
-    throw badRequest('a private conversation has exactly one other participant', 'invalid_members');
+    throw new DomainError('invalid', 'a private conversation has exactly one other participant', 'invalid_members');
   }
   if (input.conversationId !== undefined && isPrivateNamespace(input.conversationId)) {
     if (input.type !== 'private')
-      throw badRequest(
+      throw new DomainError(
+        'invalid',
         'conversation ids starting with "private:" are reserved for private conversations',
         'reserved_conversation_id',
       );
     requireOwnConversationId(input.conversationId, creatorId, otherIds[0] ?? input.externalParticipant);
   }
   if (otherIds.length + 1 > MAX_MEMBERS) {
-    throw conflict(`a conversation has at most ${MAX_MEMBERS} members`, 'member_limit_reached');
+    throw new DomainError('conflict', `a conversation has at most ${MAX_MEMBERS} members`, 'member_limit_reached');
   }
   const now = new Date().toISOString();
   const conversation: Conversation = {
@@ -63,7 +64,11 @@ export async function createConversation(
     external_participant: input.externalParticipant ?? null,
   };
   if (!(await insertConversation(db, conversation))) {
-    throw conflict(`conversation ${conversation.conversation_id} already exists`, 'conversation_exists');
+    throw new DomainError(
+      'conflict',
+      `conversation ${conversation.conversation_id} already exists`,
+      'conversation_exists',
+    );
   }
   const members: Member[] = [
     { user_id: creatorId, role: 'admin', joined_at: now },
@@ -87,15 +92,16 @@ export async function requireMembership(
     findConversation(db, conversationId),
     findMember(db, conversationId, userId),
   ]);
-  if (!conversation) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
-  if (!member) throw forbidden('you are not a member of this conversation', 'not_a_member');
+  if (!conversation) throw new DomainError('not_found', `no conversation ${conversationId}`, 'conversation_not_found');
+  if (!member) throw new DomainError('forbidden', 'you are not a member of this conversation', 'not_a_member');
   return { conversation, member };
 }
 
 async function requireGroupAdmin(db: CassandraClient, conversationId: string, actorId: string): Promise<Conversation> {
   const { conversation, member } = await requireMembership(db, conversationId, actorId);
-  if (conversation.type !== 'group') throw conflict('a private conversation has fixed members', 'not_a_group');
-  if (member.role !== 'admin') throw forbidden('only admins change membership', 'not_an_admin');
+  if (conversation.type !== 'group')
+    throw new DomainError('conflict', 'a private conversation has fixed members', 'not_a_group');
+  if (member.role !== 'admin') throw new DomainError('forbidden', 'only admins change membership', 'not_an_admin');
   return conversation;
 }
 
@@ -120,7 +126,7 @@ export async function addMembers(
   const currentIds = new Set(current.map((member) => member.user_id));
   const newcomers = [...new Set(users.map((user) => user.userId))].filter((id) => !currentIds.has(id));
   if (current.length + newcomers.length > MAX_MEMBERS) {
-    throw conflict(`a conversation has at most ${MAX_MEMBERS} members`, 'member_limit_reached');
+    throw new DomainError('conflict', `a conversation has at most ${MAX_MEMBERS} members`, 'member_limit_reached');
   }
   const now = new Date().toISOString();
   const added = newcomers.map((userId): Member => ({ user_id: userId, role: 'member', joined_at: now }));
@@ -137,7 +143,8 @@ export async function removeMember(
 ): Promise<void> {
   if (userId !== actorId) await requireGroupAdmin(db, conversationId, actorId);
   else await requireMembership(db, conversationId, actorId);
-  if (!(await findMember(db, conversationId, userId))) throw notFound('that user is not a member', 'member_not_found');
+  if (!(await findMember(db, conversationId, userId)))
+    throw new DomainError('not_found', 'that user is not a member', 'member_not_found');
   await deleteMember(db, conversationId, userId);
 }
 
@@ -150,7 +157,7 @@ export async function promoteAdmin(
   const conversation = await requireGroupAdmin(db, conversationId, actorId);
   const user = await resolveUser(db, userRef);
   const member = await findMember(db, conversationId, user.userId);
-  if (!member) throw notFound('that user is not a member', 'member_not_found');
+  if (!member) throw new DomainError('not_found', 'that user is not a member', 'member_not_found');
   const promoted: Member = { ...member, role: 'admin' };
   await putMember(db, conversation, promoted);
   return promoted;

@@ -1,4 +1,4 @@
-import { badRequest, HttpError } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 
 /**
  * The pure rules of file uploads: limits, upload planning (one PUT or multipart), filenames, media types and
@@ -34,13 +34,13 @@ export interface PlanOptions {
 /** The declared size as a number of bytes: 400 unless a positive integer, 413 above 2 GiB. */
 export function checkFileSize(size: unknown): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
-    throw badRequest('size_bytes must be a positive integer (bytes)', 'invalid_field');
+    throw new DomainError('invalid', 'size_bytes must be a positive integer (bytes)', 'invalid_field');
   }
   if (size > MAX_FILE_BYTES) {
-    throw new HttpError(
-      413,
-      'file_too_large',
+    throw new DomainError(
+      'too_large',
       `a file is at most ${MAX_FILE_BYTES} bytes (2 GiB); this one is ${size}`,
+      'file_too_large',
     );
   }
   return size;
@@ -123,7 +123,7 @@ export interface MediaType {
 /** Parses a Content-Type such as `image/png` or `text/plain; charset=utf-8`; 400 when it is not one. */
 export function parseContentType(raw: string): MediaType {
   const match = raw.length <= 255 ? MEDIA_TYPE.exec(raw.trim()) : null;
-  if (!match) throw badRequest('content_type must be a media type such as image/png', 'invalid_field');
+  if (!match) throw new DomainError('invalid', 'content_type must be a media type such as image/png', 'invalid_field');
   const essence = `${match[1]}/${match[2]}`.toLowerCase();
   const parameters = (match[3] ?? '')
     .split(';')
@@ -150,7 +150,11 @@ export function isAllowedContentType(essence: string, allowlist: readonly string
 export function requireAllowedContentType(raw: string, allowlist: readonly string[]): MediaType {
   const mediaType = parseContentType(raw);
   if (!isAllowedContentType(mediaType.essence, allowlist)) {
-    throw new HttpError(415, 'content_type_not_allowed', `files of type ${mediaType.essence} are not accepted`);
+    throw new DomainError(
+      'unsupported_type',
+      `files of type ${mediaType.essence} are not accepted`,
+      'content_type_not_allowed',
+    );
   }
   return mediaType;
 }
@@ -160,7 +164,11 @@ export function normalizeChecksum(raw: string): string {
   const text = raw.trim();
   if (/^[0-9a-f]{64}$/i.test(text)) return text.toLowerCase();
   if (/^[A-Za-z0-9+/]{43}=$/.test(text)) return Buffer.from(text, 'base64').toString('hex');
-  throw badRequest('checksum_sha256 is a SHA-256 digest: 64 hex digits or 44 base64 characters', 'invalid_field');
+  throw new DomainError(
+    'invalid',
+    'checksum_sha256 is a SHA-256 digest: 64 hex digits or 44 base64 characters',
+    'invalid_field',
+  );
 }
 
 /** The base64 form S3 uses in x-amz-checksum-sha256. */
@@ -174,7 +182,8 @@ export interface CompletedPart {
 /** The `parts` of a multipart complete: exactly parts 1..partCount, in order, each with its ETag. */
 export function checkCompletedParts(parts: unknown, partCount: number): CompletedPart[] {
   const invalid = () =>
-    badRequest(
+    new DomainError(
+      'invalid',
       `parts must list the ${partCount} parts in order: [{"part_number": 1, "etag": "..."}, …]`,
       'invalid_parts',
     );

@@ -1,7 +1,7 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { config } from '../config.js';
 import { requireMembership } from '../conversations/service.js';
-import { badRequest, conflict, forbidden, HttpError, notFound } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import { UUID_PATTERN, uuidv7 } from '../ids.js';
 import { fileUploaded } from './events.js';
 import {
@@ -107,7 +107,8 @@ export async function createUpload(
     input.contentType,
     options.allowedContentTypes ?? config.files.allowedContentTypes,
   );
-  if (input.filename.length > 1024) throw badRequest('filename is at most 1024 characters', 'invalid_field');
+  if (input.filename.length > 1024)
+    throw new DomainError('invalid', 'filename is at most 1024 characters', 'invalid_field');
   const filename = sanitizeFilename(input.filename);
   const checksum = input.checksumSha256 === undefined ? null : normalizeChecksum(input.checksumSha256);
   await requireMembership(db, input.conversationId, input.uploaderId);
@@ -159,9 +160,9 @@ export async function createUpload(
 
 /** The file when `userId` may see it (a member of its conversation): 400, 404 or 403 otherwise. */
 async function requireVisibleFile(db: CassandraClient, fileId: string, userId: string): Promise<FileRecord> {
-  if (!UUID_PATTERN.test(fileId)) throw badRequest('file_id is not a file id', 'invalid_field');
+  if (!UUID_PATTERN.test(fileId)) throw new DomainError('invalid', 'file_id is not a file id', 'invalid_field');
   const file = await findFile(db, fileId.toLowerCase());
-  if (!file) throw notFound(`no file ${fileId}`, 'file_not_found');
+  if (!file) throw new DomainError('not_found', `no file ${fileId}`, 'file_not_found');
   await requireMembership(db, file.conversation_id, userId);
   return file;
 }
@@ -175,7 +176,11 @@ export async function getFile(db: CassandraClient, fileId: string, userId: strin
 async function reject(db: CassandraClient, file: FileRecord, reason: string): Promise<never> {
   await deleteObject(file.object_key);
   await settleFile(db, file.file_id, { status: 'REJECTED', reason });
-  throw new HttpError(422, 'upload_mismatch', `the upload does not match its declaration: ${reason}; it was deleted`);
+  throw new DomainError(
+    'unprocessable',
+    `the upload does not match its declaration: ${reason}; it was deleted`,
+    'upload_mismatch',
+  );
 }
 
 /**
@@ -191,10 +196,15 @@ export async function completeUpload(
   parts: unknown,
 ): Promise<FileView> {
   const file = await requireVisibleFile(db, fileId, userId);
-  if (file.uploader_id !== userId) throw forbidden('only the uploader completes an upload', 'not_the_uploader');
+  if (file.uploader_id !== userId)
+    throw new DomainError('forbidden', 'only the uploader completes an upload', 'not_the_uploader');
   if (file.status === 'AVAILABLE') return view(file);
   if (file.status === 'REJECTED') {
-    throw new HttpError(422, 'upload_mismatch', `the upload was rejected: ${file.rejected_reason ?? 'mismatch'}`);
+    throw new DomainError(
+      'unprocessable',
+      `the upload was rejected: ${file.rejected_reason ?? 'mismatch'}`,
+      'upload_mismatch',
+    );
   }
 
   if (file.upload_id !== null) {
@@ -207,11 +217,11 @@ export async function completeUpload(
       }
     }
   } else if (parts !== undefined) {
-    throw badRequest('parts belong to multipart uploads only', 'invalid_parts');
+    throw new DomainError('invalid', 'parts belong to multipart uploads only', 'invalid_parts');
   }
 
   const stored = await headObject(file.object_key);
-  if (!stored) throw conflict('nothing was uploaded for this file yet', 'upload_not_found');
+  if (!stored) throw new DomainError('conflict', 'nothing was uploaded for this file yet', 'upload_not_found');
   if (stored.sizeBytes !== file.size_bytes) {
     return reject(db, file, `${stored.sizeBytes} bytes uploaded, ${file.size_bytes} declared`);
   }
@@ -256,7 +266,8 @@ export async function downloadFile(
   expiresInSeconds?: number,
 ): Promise<Download> {
   const file = await requireVisibleFile(db, fileId, userId);
-  if (file.status !== 'AVAILABLE') throw conflict(`the file is ${file.status}, not AVAILABLE`, 'file_not_available');
+  if (file.status !== 'AVAILABLE')
+    throw new DomainError('conflict', `the file is ${file.status}, not AVAILABLE`, 'file_not_available');
   return downloadOf(file, expiresInSeconds);
 }
 
@@ -269,13 +280,14 @@ export async function requireAttachableFile(
   fileId: string,
   conversationId: string,
 ): Promise<FileRecord> {
-  if (!UUID_PATTERN.test(fileId)) throw badRequest('file_id is not a file id', 'invalid_field');
+  if (!UUID_PATTERN.test(fileId)) throw new DomainError('invalid', 'file_id is not a file id', 'invalid_field');
   const file = await findFile(db, fileId.toLowerCase());
-  if (!file) throw notFound(`no file ${fileId}`, 'file_not_found');
+  if (!file) throw new DomainError('not_found', `no file ${fileId}`, 'file_not_found');
   if (file.conversation_id !== conversationId) {
-    throw forbidden('the file belongs to another conversation', 'file_not_in_conversation');
+    throw new DomainError('forbidden', 'the file belongs to another conversation', 'file_not_in_conversation');
   }
-  if (file.status !== 'AVAILABLE') throw conflict(`the file is ${file.status}, not AVAILABLE`, 'file_not_available');
+  if (file.status !== 'AVAILABLE')
+    throw new DomainError('conflict', `the file is ${file.status}, not AVAILABLE`, 'file_not_available');
   return file;
 }
 

@@ -17,7 +17,6 @@ export const badRequest = (message: string, code = 'bad_request'): HttpError => 
 export const unauthorized = (message = 'missing or invalid token', code = 'unauthorized'): HttpError =>
   new HttpError(401, code, message, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (message: string, code = 'forbidden'): HttpError => new HttpError(403, code, message);
-export const notFound = (message: string, code = 'not_found'): HttpError => new HttpError(404, code, message);
 export const conflict = (message: string, code = 'conflict'): HttpError => new HttpError(409, code, message);
 export const serviceUnavailable = (message: string, retryAfterSeconds: number, code = 'unavailable'): HttpError =>
   new HttpError(503, code, message, { 'Retry-After': String(retryAfterSeconds) });

@@ -3,7 +3,7 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { AcceptedMessage } from '../contracts/records.js';
 import { privateConversationId } from '../conversations/private-id.js';
 import { findConversation, findMember, putMember } from '../conversations/repository.js';
-import { badRequest, conflict, notFound } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import { claimIdentity, findIdentity, listIdentitiesOfUser, releaseIdentity, type IdentityLink } from './repository.js';
 
 /** A channel identity as the API shows it. */
@@ -29,7 +29,7 @@ export function normalizeIdentity(raw: string): string {
   }
   if (recipient?.kind === 'whatsapp') return `whatsapp:${recipient.phone}`;
   if (recipient?.kind === 'instagram') return `instagram:@${recipient.handle.toLowerCase()}`;
-  throw badRequest('identity is whatsapp:+<E.164 number> or instagram:@<handle>', 'invalid_identity');
+  throw new DomainError('invalid', 'identity is whatsapp:+<E.164 number> or instagram:@<handle>', 'invalid_identity');
 }
 
 /** Like normalizeIdentity, or undefined when `raw` is no channel identity. */
@@ -58,10 +58,12 @@ export async function linkIdentity(
 ): Promise<{ created: boolean; identity: IdentityView }> {
   const identity = normalizeIdentity(raw);
   const existing = await findIdentity(db, identity);
-  if (existing && existing.userId !== userId) throw conflict(`${identity} is linked to another user`, 'identity_taken');
+  if (existing && existing.userId !== userId)
+    throw new DomainError('conflict', `${identity} is linked to another user`, 'identity_taken');
   if (existing) return { created: false, identity: view(existing) };
   const holder = await claimIdentity(db, identity, userId);
-  if (holder.userId !== userId) throw conflict(`${identity} is linked to another user`, 'identity_taken');
+  if (holder.userId !== userId)
+    throw new DomainError('conflict', `${identity} is linked to another user`, 'identity_taken');
   return { created: true, identity: view(holder) };
 }
 
@@ -73,7 +75,7 @@ export async function listIdentities(db: CassandraClient, userId: string): Promi
 export async function unlinkIdentity(db: CassandraClient, userId: string, raw: string): Promise<void> {
   const identity = normalizeIdentity(raw);
   if (!(await releaseIdentity(db, identity, userId)))
-    throw notFound(`you have not linked ${identity}`, 'identity_not_found');
+    throw new DomainError('not_found', `you have not linked ${identity}`, 'identity_not_found');
 }
 
 /** Makes the user a member of the conversation (as a private conversation's second party) when they are not. */

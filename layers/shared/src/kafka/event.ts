@@ -22,13 +22,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Lambda's header shape: one object per header, the value as an array of byte numbers. */
-export function encodeHeaders(headers: Record<string, string | Buffer | undefined>): SelfManagedKafkaRecordHeader[] {
-  return Object.entries(headers)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => ({ [key]: [...Buffer.from(value as string | Buffer)] }));
-}
-
 export function decodeHeaders(headers: SelfManagedKafkaRecordHeader[] | undefined): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const header of headers ?? []) {

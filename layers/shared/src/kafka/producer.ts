@@ -1,7 +1,7 @@
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import { getKafka } from '../clients/kafka.js';
+import { DomainError } from '../errors/domain.js';
 import { KafkaUnavailableError } from '../errors/kafka-unavailable.js';
-import { serviceUnavailable } from '../http/errors.js';
 import { counter, histogram, secondsSince } from '../metrics/registry.js';
 import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { withTimeout } from '../timeout.js';
@@ -73,8 +73,8 @@ async function sendNow(items: { topic: string; message: Encoded }[]): Promise<vo
     const publishDuration = histogram('kafka_publish_duration_seconds', 'Time until Kafka acknowledged a publish', [
       'topic',
     ]);
-    // The per-message cost budget (issue 18) counts records the broker acknowledged, by topic, in the process (the
-    // function) that produced them.
+    // The per-message cost budget counts records the broker acknowledged, by topic, in the process (the function)
+    // that produced them.
     const produced = counter('kafka_records_produced_total', 'Kafka records produced (acknowledged by the broker)', [
       'topic',
     ]);
@@ -125,20 +125,16 @@ export async function publish(byTopic: Record<string, OutgoingRecord[]>): Promis
   }
 }
 
-/** For HTTP functions: a Kafka outage becomes 503 with Retry-After, the client may retry. */
-export async function publishOr503(byTopic: Record<string, OutgoingRecord[]>): Promise<void> {
+/** For callers that answer someone: a Kafka outage becomes an `unavailable` error with a retry-after, so they retry. */
+export async function publishOrUnavailable(byTopic: Record<string, OutgoingRecord[]>): Promise<void> {
   try {
     await publish(byTopic);
   } catch (error) {
     if (error instanceof KafkaUnavailableError) {
-      throw serviceUnavailable('the message broker is unavailable; retry shortly', 5, 'kafka_unavailable');
+      throw new DomainError('unavailable', 'the message broker is unavailable; retry shortly', 'kafka_unavailable', {
+        retryAfterSeconds: 5,
+      });
     }
     throw error;
   }
-}
-
-export async function disconnectProducer(): Promise<void> {
-  const current = producer;
-  producer = undefined;
-  await current?.disconnect().catch(() => undefined);
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { CassandraClient } from '../clients/cassandra.js';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import type { AcceptedMessage } from './model.js';
 
 /**
@@ -50,11 +50,11 @@ export function storedFingerprint(
   return fingerprint ?? requestFingerprint({ ...message, type });
 }
 
-export const keyReused = (): HttpError =>
-  new HttpError(
-    422,
-    'idempotency_key_reused',
+export const keyReused = (): DomainError =>
+  new DomainError(
+    'unprocessable',
     'this Idempotency-Key was already used for a different request (another conversation, recipient, content, file or type) in the last 24 h; use a new key for a new message',
+    'idempotency_key_reused',
   );
 
 export type Claim = { fresh: true } | { fresh: false; message: AcceptedMessage; published: boolean };

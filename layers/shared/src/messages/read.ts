@@ -1,8 +1,8 @@
 import type { CassandraClient } from '../clients/cassandra.js';
 import { TOPICS } from '../contracts/topics.js';
 import { requireMembership } from '../conversations/service.js';
-import { forbidden, HttpError, notFound } from '../http/errors.js';
-import { publishOr503 } from '../kafka/producer.js';
+import { DomainError } from '../errors/domain.js';
+import { publishOrUnavailable } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
 import { findMessage, type StoredMessage } from './repository.js';
 import { applyStatus } from './status.js';
@@ -14,7 +14,7 @@ export async function requireVisibleMessage(
   userId: string,
 ): Promise<StoredMessage> {
   const message = await findMessage(db, messageId);
-  if (!message) throw notFound(`no message ${messageId}`, 'message_not_found');
+  if (!message) throw new DomainError('not_found', `no message ${messageId}`, 'message_not_found');
   await requireMembership(db, message.conversation_id, userId);
   return message;
 }
@@ -34,21 +34,18 @@ export async function markRead(
   const isRecipient =
     message.sender_id !== userId &&
     (message.channel !== 'chat4all' || message.recipient === null || message.recipient === userId);
-  if (!isRecipient) throw forbidden('only a recipient marks a message read', 'not_a_recipient');
+  if (!isRecipient) throw new DomainError('forbidden', 'only a recipient marks a message read', 'not_a_recipient');
   if (message.status === 'READ' && message.read_at) {
     // Published again: an earlier call may have stored READ and then met a Kafka outage (503).
     await publishRead(message, message.read_at);
     return { message_id: messageId, status: 'READ', read_at: message.read_at };
   }
   if (message.status !== 'DELIVERED') {
-    throw new HttpError(
-      409,
-      'invalid_status_transition',
+    throw new DomainError(
+      'conflict',
       `a ${message.status} message cannot be marked read before it is delivered`,
-      {},
-      {
-        status: message.status,
-      },
+      'invalid_status_transition',
+      { details: { status: message.status } },
     );
   }
   const at = new Date().toISOString();
@@ -73,5 +70,5 @@ async function publishRead(message: StoredMessage, readAt: string): Promise<void
     source: 'api',
   };
   const headers: Record<string, string> = message.correlation_id ? { correlation_id: message.correlation_id } : {};
-  await publishOr503({ [TOPICS.statusUpdates]: [{ key: message.message_id, value: event, headers }] });
+  await publishOrUnavailable({ [TOPICS.statusUpdates]: [{ key: message.message_id, value: event, headers }] });
 }

@@ -3,10 +3,10 @@ import { TOPICS } from '../contracts/topics.js';
 import { privateConversationId, requireOwnConversationId, sameParty } from '../conversations/private-id.js';
 import { findConversation, findMember, type Conversation } from '../conversations/repository.js';
 import { createConversation, requireMembership } from '../conversations/service.js';
+import { DomainError } from '../errors/domain.js';
 import { requireAttachableFile } from '../files/service.js';
-import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { UUID_PATTERN, uuidv7 } from '../ids.js';
-import { publishOr503 } from '../kafka/producer.js';
+import { publishOrUnavailable } from '../kafka/producer.js';
 import { counter } from '../metrics/registry.js';
 import { resolveUser } from '../users/resolve.js';
 import { claimIdempotencyKey, markKeyPublished, typeOf, type MessageType } from './idempotency.js';
@@ -39,12 +39,20 @@ export interface SendReceipt {
 function checkContent(content: string | undefined, fileId: string | undefined): void {
   if (content === undefined || content === '') {
     if (!fileId)
-      throw badRequest('content is required (1 to 10240 UTF-8 bytes) unless file_id is given', 'missing_field');
+      throw new DomainError(
+        'invalid',
+        'content is required (1 to 10240 UTF-8 bytes) unless file_id is given',
+        'missing_field',
+      );
     return;
   }
   const bytes = Buffer.byteLength(content, 'utf8');
   if (bytes > MAX_CONTENT_BYTES) {
-    throw badRequest(`content is ${bytes} UTF-8 bytes; the limit is ${MAX_CONTENT_BYTES}`, 'content_too_long');
+    throw new DomainError(
+      'invalid',
+      `content is ${bytes} UTF-8 bytes; the limit is ${MAX_CONTENT_BYTES}`,
+      'content_too_long',
+    );
   }
 }
 
@@ -107,12 +115,12 @@ async function authorizeConversation(
   const conversationId =
     request.conversationId ??
     (resolvedRecipient ? privateConversationId(request.senderId, resolvedRecipient) : undefined);
-  if (!conversationId) throw badRequest('conversation_id or recipient_id is required', 'missing_field');
+  if (!conversationId) throw new DomainError('invalid', 'conversation_id or recipient_id is required', 'missing_field');
 
   let raced = false;
   const existing = await findConversation(db, conversationId);
   if (!existing) {
-    if (!recipient) throw notFound(`no conversation ${conversationId}`, 'conversation_not_found');
+    if (!recipient) throw new DomainError('not_found', `no conversation ${conversationId}`, 'conversation_not_found');
     await createConversation(db, request.senderId, {
       conversationId,
       type: 'private',
@@ -134,11 +142,15 @@ async function authorizeConversation(
   await member(request.senderId);
   if (recipientUser && recipientUser.userId !== request.senderId) {
     await member(recipientUser.userId).catch(() => {
-      throw forbidden('the recipient is not a member of this conversation', 'recipient_not_member');
+      throw new DomainError('forbidden', 'the recipient is not a member of this conversation', 'recipient_not_member');
     });
   }
   if (existing && !channelRecipientFits(existing, recipient)) {
-    throw forbidden('a private conversation goes to its own participant only', 'recipient_not_member');
+    throw new DomainError(
+      'forbidden',
+      'a private conversation goes to its own participant only',
+      'recipient_not_member',
+    );
   }
   return { conversationId, resolvedRecipient };
 }
@@ -172,7 +184,7 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
     request.claimedSenderId !== undefined &&
     ![request.senderId, request.senderUsername].includes(request.claimedSenderId)
   ) {
-    throw forbidden('sender_id must be the authenticated user', 'sender_mismatch');
+    throw new DomainError('forbidden', 'sender_id must be the authenticated user', 'sender_mismatch');
   }
   checkContent(request.content, request.fileId);
   const recipient = request.recipientRef ? parseRecipient(request.recipientRef) : undefined;
@@ -204,7 +216,7 @@ export async function sendMessage(db: CassandraClient, request: SendRequest): Pr
     }
   }
 
-  await publishOr503({
+  await publishOrUnavailable({
     [TOPICS.messages]: [
       { key: message.conversation_id, value: message, headers: { correlation_id: request.correlationId } },
     ],

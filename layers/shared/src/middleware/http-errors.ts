@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isDatabaseUnavailable } from '../errors/dependency.js';
+import { DomainError, type DomainErrorKind } from '../errors/domain.js';
 import { HttpError } from '../http/errors.js';
 import { json } from '../http/response.js';
 import { logger } from '../logger.js';
@@ -17,6 +18,22 @@ interface MiddyHttpError {
 const isMiddyHttpError = (error: unknown): error is MiddyHttpError =>
   typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
 
+/** The HTTP status of each kind of domain error. */
+export const DOMAIN_ERROR_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const retryAfter = (error: DomainError): Record<string, string> =>
+  error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+
 /** Middy's body parser answers 415 for malformed JSON too; a client is better served by 400 there. */
 function describeClientError(error: MiddyHttpError): [number, string, string] {
   if (/malformed JSON/i.test(error.message)) return [400, 'invalid_json', 'the body is not valid JSON'];
@@ -26,18 +43,18 @@ function describeClientError(error: MiddyHttpError): [number, string, string] {
 }
 
 /**
- * Turns any error into a JSON answer: HttpError as it says, Middy's client errors as 4xx,
- * anything else as a 500 that names no internals (the details go to the log only).
+ * Turns any error into a JSON answer: HttpError as it says, a DomainError with the status of its kind, Middy's
+ * client errors as 4xx, anything else as a 500 that names no internals (the details go to the log only).
  */
 export const httpErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: async (request: Request) => {
     const error = request.error;
-    if (error instanceof HttpError) {
-      request.response = json(
-        error.status,
-        { error: error.message, code: error.code, ...error.details },
-        error.headers,
-      );
+    if (error instanceof HttpError || error instanceof DomainError) {
+      const [status, headers]: [number, Record<string, string>] =
+        error instanceof HttpError
+          ? [error.status, error.headers]
+          : [DOMAIN_ERROR_STATUS[error.kind], retryAfter(error)];
+      request.response = json(status, { error: error.message, code: error.code, ...error.details }, headers);
       return;
     }
     if (isMiddyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {

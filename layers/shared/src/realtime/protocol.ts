@@ -13,6 +13,3 @@ export interface NewMessagePush {
 
 /** Also the `update` of a status_update record on `notifications`, pushed as it is. */
 export type StatusUpdatePush = StatusUpdate;
-
-/** What a client may send. */
-export type ClientMessage = { type: 'ping' } | { type: 'ack'; message_id: string };

@@ -12,11 +12,11 @@ import {
 import { TOPICS } from '../contracts/topics.js';
 import { findConversation } from '../conversations/repository.js';
 import { createConversation } from '../conversations/service.js';
-import { serviceUnavailable } from '../http/errors.js';
+import { DomainError } from '../errors/domain.js';
 import { findIdentity } from '../identities/repository.js';
 import { ensureMember, identityOf } from '../identities/service.js';
 import { UUID_PATTERN, uuidv7 } from '../ids.js';
-import { publishOr503, type OutgoingRecord } from '../kafka/producer.js';
+import { publishOrUnavailable, type OutgoingRecord } from '../kafka/producer.js';
 import { logger } from '../logger.js';
 import type { AcceptedMessage, StatusEvent } from '../messages/model.js';
 import { findMessage } from '../messages/repository.js';
@@ -256,7 +256,7 @@ export async function receiveWebhook(
     if (record) inbound.push({ record, providerMessageId: message.providerMessageId });
   }
   const statusRecords = statuses.filter((record): record is OutgoingRecord => record !== undefined);
-  await publishOr503({
+  await publishOrUnavailable({
     [TOPICS.statusUpdates]: statusRecords,
     [TOPICS.messages]: inbound.map((entry) => entry.record),
   });
@@ -274,10 +274,11 @@ export async function receiveWebhook(
   if (result.inbound) counted.inc({ channel: channel.channel, outcome: 'inbound' }, result.inbound);
   if (result.ignored) counted.inc({ channel: channel.channel, outcome: 'ignored' }, result.ignored);
   if (unknownRecent.length > 0) {
-    throw serviceUnavailable(
+    throw new DomainError(
+      'unavailable',
       `${unknownRecent.length} receipt(s) name a message not known yet; deliver the webhook again`,
-      2,
       'unknown_provider_message',
+      { retryAfterSeconds: 2 },
     );
   }
   return result;

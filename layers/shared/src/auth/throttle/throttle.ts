@@ -1,6 +1,6 @@
 import type { CassandraClient } from '../../clients/cassandra.js';
 import { config } from '../../config.js';
-import { HttpError } from '../../http/errors.js';
+import { DomainError } from '../../errors/domain.js';
 import { addressKey, canonicalIp } from './address.js';
 import { attemptsToMaxDelay, retryAfterSeconds, throttlePolicy, waitMs, type ThrottlePolicy } from './policy.js';
 import { forgetAttempts, readAttempts, recordAttempt, type Attempt, type AttemptRow } from './store.js';
@@ -134,8 +134,10 @@ export async function admit(db: CassandraClient, scopes: readonly Scope[]): Prom
   return recheck(db, scopes, await countAttempt(db, scopes));
 }
 
-/** The 429 of a throttled attempt, with Retry-After in whole seconds. */
-export function throttledError(code: string, what: string, retryAfterMs: number): HttpError {
+/** The refusal of a throttled attempt, with its retry-after in whole seconds. */
+export function throttledError(code: string, what: string, retryAfterMs: number): DomainError {
   const seconds = retryAfterSeconds(retryAfterMs);
-  return new HttpError(429, code, `too many ${what}; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
+  return new DomainError('rate_limited', `too many ${what}; retry in ${seconds} s`, code, {
+    retryAfterSeconds: seconds,
+  });
 }

@@ -1,4 +1,4 @@
-/** Retry timing for provider calls: exponential backoff with full jitter, and Retry-After honoured. */
+/** Retry timing: exponential backoff with full jitter, and Retry-After honoured. */
 
 export interface BackoffPolicy {
   baseDelayMs: number;

@@ -2,8 +2,8 @@ import type { CassandraClient } from '../clients/cassandra.js';
 import type { StatusEvent, StatusUpdateNotification } from '../contracts/records.js';
 import { TOPICS } from '../contracts/topics.js';
 import { publish, type OutgoingRecord } from '../kafka/producer.js';
+import { findMessages, type StoredMessage } from '../messages/repository.js';
 import { histogram } from '../metrics/registry.js';
-import { findMessages, type StoredMessage } from './repository.js';
 
 const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 

@@ -6,10 +6,10 @@ import type { DecodedRecord } from '../kafka/event.js';
 import { publish } from '../kafka/producer.js';
 import { checkRecords } from '../kafka/records.js';
 import { logger } from '../logger.js';
+import { findMessages } from '../messages/repository.js';
+import { applyStatus } from '../messages/status.js';
 import { counter } from '../metrics/registry.js';
-import { announceStatusChanges } from './announce-status.js';
-import { findMessages } from './repository.js';
-import { applyStatus } from './status.js';
+import { announceStatusChanges } from './announce.js';
 
 export class UnknownMessageError extends Error {
   constructor(messageId: string) {
@@ -20,7 +20,7 @@ export class UnknownMessageError extends Error {
 
 /**
  * Applies status events in any order and any number of times: the write itself keeps the
- * highest status (see status.ts). An event for a message not stored yet throws, so the batch is
+ * highest status (see messages/status.ts). An event for a message not stored yet throws, so the batch is
  * retried (the router may be behind); malformed events go to the dead-letter topic with the reason. Each sender
  * then hears its message's current status over WebSocket.
  */
