@@ -1,13 +1,12 @@
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { TOPICS } from '@chat4all/shared/contracts/topics.js';
-import { metrics } from '@chat4all/shared/metrics/middleware.js';
 import { publish } from '@chat4all/shared/kafka/producer.js';
 import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { findMessage } from '@chat4all/shared/messages/repository.js';
 import { ownerOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
+import { websocketHandler } from '@chat4all/shared/middleware/websocket-handler.js';
 import { inboxEntry, removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
 
 const reply = (body: unknown): APIGatewayProxyResult => ({ statusCode: 200, body: JSON.stringify(body) });
@@ -21,35 +20,31 @@ const ACK_RETRY_MS = 2000;
  * dependency is down the answer is `{"type":"error","code":"unavailable","retry_after_ms"}`: the client acks again
  * then (an ack without an answer is sent again too); a repeated ack is harmless.
  */
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  // Per-invocation metrics like every other function (invocations, and the cost counters of its statements, records
-  // and log lines reach the Pushgateway only through them).
-  .use(metrics() as middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>)
-  .handler(async (event) => {
-    let frame: { type?: unknown; message_id?: unknown };
-    try {
-      frame = JSON.parse(event.body ?? '');
-    } catch {
-      return reply({ type: 'error', code: 'invalid_json', error: 'frames are JSON objects' });
-    }
-    if (frame?.type === 'ping') return reply({ type: 'pong' });
-    if (frame?.type !== 'ack') return reply({ type: 'error', code: 'unknown_type', error: 'type is ping or ack' });
-    if (typeof frame.message_id !== 'string' || frame.message_id.length > 64) {
-      return reply({ type: 'error', code: 'invalid_field', error: 'ack needs a message_id' });
-    }
-    try {
-      return await acknowledge(event.requestContext.connectionId!, frame.message_id);
-    } catch (error) {
-      if (!isDependencyUnavailable(error)) throw error;
-      return reply({
-        type: 'error',
-        code: 'unavailable',
-        error: 'the ack could not be recorded now; send it again',
-        message_id: frame.message_id,
-        retry_after_ms: ACK_RETRY_MS,
-      });
-    }
-  });
+export const handler = websocketHandler(async (event) => {
+  let frame: { type?: unknown; message_id?: unknown };
+  try {
+    frame = JSON.parse(event.body ?? '');
+  } catch {
+    return reply({ type: 'error', code: 'invalid_json', error: 'frames are JSON objects' });
+  }
+  if (frame?.type === 'ping') return reply({ type: 'pong' });
+  if (frame?.type !== 'ack') return reply({ type: 'error', code: 'unknown_type', error: 'type is ping or ack' });
+  if (typeof frame.message_id !== 'string' || frame.message_id.length > 64) {
+    return reply({ type: 'error', code: 'invalid_field', error: 'ack needs a message_id' });
+  }
+  try {
+    return await acknowledge(event.requestContext.connectionId!, frame.message_id);
+  } catch (error) {
+    if (!isDependencyUnavailable(error)) throw error;
+    return reply({
+      type: 'error',
+      code: 'unavailable',
+      error: 'the ack could not be recorded now; send it again',
+      message_id: frame.message_id,
+      retry_after_ms: ACK_RETRY_MS,
+    });
+  }
+});
 
 async function acknowledge(connectionId: string, messageId: string): Promise<APIGatewayProxyResult> {
   const db = getCassandra();

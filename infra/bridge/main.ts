@@ -36,20 +36,6 @@ const triggers = allTriggers.filter((trigger) => !only || only.includes(trigger.
 const consumers = triggers.map(
   (trigger) => new TriggerConsumer(trigger, { kafka, brokers: config.kafka.brokers, invoker, producer, log }),
 );
-// Rather than live on without a consumer: exit non-zero, and whatever started the bridge starts it again.
-const watchdog = new Watchdog(consumers, log, (reason) => {
-  log.fatal({ reason }, 'a consumer cannot be recovered: exiting');
-  void shutdown('watchdog', 1);
-});
-
-// A pid file per bridge lets tests and operators find every running bridge.
-const pidFile = bridgePidFile(process.pid);
-fs.mkdirSync(path.dirname(pidFile), { recursive: true });
-fs.writeFileSync(pidFile, `${process.pid}\n`);
-process.on('exit', () => {
-  fs.rmSync(pidFile, { force: true });
-  removeBridgeStatus(process.pid);
-});
 
 /** What is started after the consumers, for shutdown to stop (it may come before they exist). */
 const started: { metricsServer?: { port: number; close: () => void }; admin?: Admin; monitor?: GroupMonitor } = {};
@@ -70,6 +56,22 @@ async function shutdown(why: string, code = 0): Promise<void> {
   invoker.destroy();
   process.exit(code);
 }
+
+// Rather than live on without a consumer: exit non-zero, and whatever started the bridge starts it again.
+const watchdog = new Watchdog(consumers, log, (reason) => {
+  log.fatal({ reason }, 'a consumer cannot be recovered: exiting');
+  void shutdown('watchdog', 1);
+});
+
+// A pid file per bridge lets tests and operators find every running bridge.
+const pidFile = bridgePidFile(process.pid);
+fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+fs.writeFileSync(pidFile, `${process.pid}\n`);
+process.on('exit', () => {
+  fs.rmSync(pidFile, { force: true });
+  removeBridgeStatus(process.pid);
+});
+
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -416,6 +416,24 @@ describe('connector engine', () => {
     assert.equal(h.sent.length, 0);
   });
 
+  it('marks SENDING again right before each call, so the grace period counts from the last call', async () => {
+    let answers = 0;
+    const h = harness(() =>
+      ++answers === 1 ? { status: 503, body: { error: { message: 'down', code: 2 } } } : accepted(),
+    );
+    const result = await runConnector(whatsapp, [record(message(45), 1)], h.deps);
+    assert.equal(result.sent, 1);
+    assert.equal(h.calls.length, 2);
+    assert.deepEqual(h.attempts, [message(45).message_id, message(45).message_id], 'one mark per call');
+  });
+
+  it('neither marks nor calls once the invocation is out of time, and clears no mark it did not write', async () => {
+    const h = harness(accepted);
+    h.deps.deadline = Date.now() - 1;
+    await assert.rejects(runConnector(whatsapp, [record(message(46), 1)], h.deps), RetryLaterError);
+    assert.deepEqual([h.calls.length, h.attempts.length, h.cleared.length], [0, 0, 0]);
+  });
+
   it('sends nothing when the attempt cannot be recorded', async () => {
     const h = harness(accepted);
     h.deps.store.recordAttempt = async () => {

@@ -191,9 +191,7 @@ export async function runConnector(
     for (let index = 0; index < lane.length; index++) {
       const record = lane[index]!;
       const outcome =
-        (await unsettled(done.get(record.value.message_id), deps)) ??
-        (await attempt(channel, record.value, deps)) ??
-        (await delivered(channel, record.value, deps));
+        (await unsettled(done.get(record.value.message_id), deps)) ?? (await delivered(channel, record.value, deps));
       if (outcome.kind === 'waiting') {
         for (const rest of lane.slice(index))
           waiting.push({ record: rest, delayMs: outcome.delayMs, reason: outcome.reason });
@@ -299,24 +297,30 @@ async function unsettled(previous: SendRecord | undefined, deps: ConnectorDeps):
   };
 }
 
-/** Writes SENDING before the provider is called; when that write fails, nothing is sent and the record waits. */
-async function attempt(
+/**
+ * Writes SENDING just before a call to the provider (after the rate-limit wait), so the grace period of an unknown
+ * outcome starts when a call could last have reached the provider. When the write fails, nothing is sent and the
+ * record waits.
+ */
+function markBeforeCall(
   channel: ChannelDefinition,
   message: OutboundMessage,
   deps: ConnectorDeps,
-): Promise<Outcome | undefined> {
-  try {
-    const echo = channel.echoKey?.(message);
-    await deps.store.recordAttempt(
-      message.message_id,
-      channel.channel,
-      new Date((deps.now ?? Date.now)()),
-      echo ? { key: echo, ...sentBy(channel, message) } : undefined,
-    );
-    return undefined;
-  } catch (error) {
-    return { kind: 'waiting', delayMs: 1000, reason: `the send could not be recorded: ${(error as Error).message}` };
-  }
+): () => Promise<Outcome | undefined> {
+  const echo = channel.echoKey?.(message);
+  return async () => {
+    try {
+      await deps.store.recordAttempt(
+        message.message_id,
+        channel.channel,
+        new Date((deps.now ?? Date.now)()),
+        echo ? { key: echo, ...sentBy(channel, message) } : undefined,
+      );
+      return undefined;
+    } catch (error) {
+      return { kind: 'waiting', delayMs: 1000, reason: `the send could not be recorded: ${(error as Error).message}` };
+    }
+  };
 }
 
 /**
@@ -326,8 +330,14 @@ async function attempt(
  * failure to clear it is harmless: the message then waits out the grace period.
  */
 async function delivered(channel: ChannelDefinition, message: OutboundMessage, deps: ConnectorDeps): Promise<Outcome> {
-  const outcome = await deliver(channel, message, deps);
-  if (outcome.kind === 'waiting') await deps.store.clearAttempt(message.message_id).catch(() => undefined);
+  let marked = false;
+  const mark = markBeforeCall(channel, message, deps);
+  const outcome = await deliver(channel, message, deps, async () => {
+    const refused = await mark();
+    marked ||= refused === undefined;
+    return refused;
+  });
+  if (outcome.kind === 'waiting' && marked) await deps.store.clearAttempt(message.message_id).catch(() => undefined);
   return outcome;
 }
 
@@ -344,7 +354,12 @@ async function persist(write: () => Promise<void>, attempts = 3): Promise<void> 
 }
 
 /** One message to the provider, with retries; never throws for a provider's failure. */
-async function deliver(channel: ChannelDefinition, message: OutboundMessage, deps: ConnectorDeps): Promise<Outcome> {
+async function deliver(
+  channel: ChannelDefinition,
+  message: OutboundMessage,
+  deps: ConnectorDeps,
+  beforeCall: () => Promise<Outcome | undefined>,
+): Promise<Outcome> {
   const now = deps.now ?? Date.now;
   const { breaker, limiter } = deps.runtime;
   const { settings } = deps;
@@ -361,6 +376,9 @@ async function deliver(channel: ChannelDefinition, message: OutboundMessage, dep
     if (!breaker.tryAcquire())
       return { kind: 'waiting', delayMs: breaker.retryInMs(), reason: `the ${channel.channel} circuit is open` };
     await limiter.take(channel.account);
+    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+    const refused = await beforeCall();
+    if (refused) return refused;
     const answer = await call(channel, request, deps);
     if (answer.status >= 200 && answer.status < 300) {
       breaker.onSuccess();

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { serviceUnavailable } from '../http/errors.js';
@@ -6,7 +7,6 @@ import { metrics } from '../metrics/middleware.js';
 import { bodyLimit } from './body-limit.js';
 import { correlationId } from './correlation-id.js';
 import { httpErrors } from './http-errors.js';
-import { normalizeHeaders } from './normalize-headers.js';
 import { wellFormedText } from './well-formed-text.js';
 
 export type HttpEvent = APIGatewayProxyEvent;
@@ -44,7 +44,8 @@ export function apiHandler<E extends HttpEvent = HttpEvent>(handler: HttpHandler
     .use(metrics() as middy.MiddlewareObj<HttpEvent, HttpResult>)
     .use(correlationId())
     .use(httpErrors())
-    .use(normalizeHeaders())
+    // Lower-case header names: HTTP says they are case-insensitive, API Gateway passes them as the client spelled them.
+    .use(httpHeaderNormalizer())
     .use(bodyLimit());
   if (options.jsonBody) wrapped.use(jsonBodyParser()).use(wellFormedText());
   for (const middleware of options.use ?? []) wrapped.use(middleware);

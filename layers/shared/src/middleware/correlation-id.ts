@@ -18,6 +18,19 @@ export function headerValue(
   return undefined;
 }
 
+/** The caller's X-Correlation-Id when it is a usable one, else a new id. */
+function correlationIdFrom(headers: APIGatewayProxyEvent['headers'] | null | undefined): string {
+  const given = headerValue(headers, 'x-correlation-id');
+  return given && VALID.test(given) ? given : crypto.randomUUID();
+}
+
+/** Exposes the request's correlation id as event.correlationId, and does nothing else. */
+export const assignCorrelationId = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  before: async (request) => {
+    (request.event as CorrelatedEvent).correlationId = correlationIdFrom(request.event.headers);
+  },
+});
+
 /** The message id a response names (202 of a send, a message read), for the access log. */
 function messageIdOf(response: APIGatewayProxyResult): string | undefined {
   if (response.statusCode >= 300 || !response.body?.includes('"message_id"')) return undefined;
@@ -50,10 +63,7 @@ export const correlationId = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGa
     );
   };
   return {
-    before: async (request) => {
-      const given = headerValue(request.event.headers, 'x-correlation-id');
-      (request.event as CorrelatedEvent).correlationId = given && VALID.test(given) ? given : crypto.randomUUID();
-    },
+    ...assignCorrelationId(),
     after: async (request) => echo(request),
     onError: async (request) => echo(request),
   };
