@@ -434,6 +434,20 @@ describe('connector engine', () => {
     assert.deepEqual([h.calls.length, h.attempts.length, h.cleared.length], [0, 0, 0]);
   });
 
+  it('does not call the provider when writing the mark outlasted the invocation, and clears the mark', async () => {
+    let clock = 1_000_000;
+    const h = harness(accepted, { now: () => clock });
+    h.deps.deadline = clock + 10_000;
+    const mark = h.deps.store.recordAttempt;
+    h.deps.store.recordAttempt = async (...args) => {
+      clock += 20_000; // a stalled database answered late
+      await mark(...args);
+    };
+    await assert.rejects(runConnector(whatsapp, [record(message(47), 1)], h.deps), RetryLaterError);
+    assert.equal(h.calls.length, 0);
+    assert.deepEqual(h.cleared, [message(47).message_id]);
+  });
+
   it('sends nothing when the attempt cannot be recorded', async () => {
     const h = harness(accepted);
     h.deps.store.recordAttempt = async () => {

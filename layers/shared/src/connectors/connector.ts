@@ -379,6 +379,9 @@ async function deliver(
     if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
     const refused = await beforeCall();
     if (refused) return refused;
+    // The mark may have taken long (a stalled database): past the deadline the bridge may already have handed this
+    // record to another invocation, which must not find it sent twice.
+    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
     const answer = await call(channel, request, deps);
     if (answer.status >= 200 && answer.status < 300) {
       breaker.onSuccess();
