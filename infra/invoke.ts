@@ -7,9 +7,16 @@
  * invocation's logs (LocalStack: the tail Lambda returns with LogType=Tail; serverless-offline: its own output).
  *
  * Placeholders in an event file, filled in at invoke time:
- *   {{token:<user>:<password>}}   a bearer token of that user, from the authToken function on the same target
+ *   {{token:<user>:<password>}}   a bearer token of that user, from the authToken function on the same target; a user
+ *                                 that does not exist there yet is registered first (authRegister), so a sample can
+ *                                 act as a user of its own (realtimeConnect's: one nobody sends messages to)
  *   {{signature:<channel>}}        X-Hub-Signature-256 of the event's body with that channel's (local) app secret
  *   {{uuid}}                       a fresh UUID (the same one everywhere in one event)
+ *   {{uuid:<name>}}                a fresh UUID per name (the same one wherever that name appears in one event)
+ *   {{hex}}                        {{uuid}} as 32 hex digits, where a hyphen is not allowed (usernames)
+ *   {{now}}                        the time of the invocation, ISO 8601 (a record's created_at or at)
+ * In a SelfManagedKafka event, the uuid, hex and now placeholders are also filled in inside each record's base64 key
+ * and value and its header values (byte arrays): decoded, filled in, encoded again, as the bridge would deliver them.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -80,28 +87,94 @@ async function invokeRaw(target: Target, fn: string, event: unknown): Promise<In
   }
 }
 
+/** An API Gateway proxy event of a JSON POST, as the token placeholder sends it to authToken and authRegister. */
+const postEvent = (route: string, body: unknown) => ({
+  httpMethod: 'POST',
+  path: route,
+  resource: route,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+  requestContext: { requestId: crypto.randomUUID(), httpMethod: 'POST', path: route },
+});
+
+const statusOf = (answer: Invocation): number | undefined =>
+  (answer.result as { statusCode?: number } | null)?.statusCode;
+
+/** A bearer token of `user` on `target`; the user is registered first when that target has no such user yet. */
+async function bearerToken(target: Target, user: string, password: string): Promise<string> {
+  const logIn = () => invokeRaw(target, 'authToken', postEvent('/auth/token', { username: user, password }));
+  let answer = await logIn();
+  if (statusOf(answer) === 401) {
+    const registered = await invokeRaw(
+      target,
+      'authRegister',
+      postEvent('/auth/register', { username: user, password, email: `${user}@chat4all.local` }),
+    );
+    // 409: registered meanwhile (or taken, and then the password is wrong: the second login says so).
+    if (statusOf(registered) === 201 || statusOf(registered) === 409) answer = await logIn();
+  }
+  const body = (answer.result as { body?: string } | null)?.body;
+  const token = body ? (JSON.parse(body) as { access_token?: string }).access_token : undefined;
+  if (!token) throw new Error(`no token for ${user} from authToken on ${target}: ${JSON.stringify(answer.result)}`);
+  return token;
+}
+
+/** Fills in {{uuid}}, {{uuid:<name>}}, {{hex}} and {{now}}: the same values for every text of one event. */
+function freshValues(): (text: string) => string {
+  const uuid = crypto.randomUUID();
+  const now = new Date().toISOString();
+  const named = new Map<string, string>();
+  const uuidOf = (name: string): string => named.get(name) ?? named.set(name, crypto.randomUUID()).get(name)!;
+  return (text) =>
+    text
+      .replaceAll('{{uuid}}', uuid)
+      .replaceAll('{{hex}}', uuid.replaceAll('-', ''))
+      .replaceAll('{{now}}', now)
+      .replace(/\{\{uuid:([^}]+)\}\}/g, (_, name: string) => uuidOf(name));
+}
+
+interface KafkaSample {
+  eventSource?: string;
+  records?: Record<string, { key?: string; value?: string; headers?: Record<string, number[]>[] }[]>;
+}
+
+/** The placeholders inside a SelfManagedKafka event's records (base64 key and value, byte-array header values). */
+function fillRecords(event: KafkaSample, fill: (text: string) => string): void {
+  const filled = (bytes: Buffer): Buffer => {
+    const text = bytes.toString('utf8');
+    return text.includes('{{') ? Buffer.from(fill(text), 'utf8') : bytes;
+  };
+  for (const records of Object.values(event.records ?? {}))
+    for (const record of records) {
+      if (record.key) record.key = filled(Buffer.from(record.key, 'base64')).toString('base64');
+      if (record.value) record.value = filled(Buffer.from(record.value, 'base64')).toString('base64');
+      record.headers = record.headers?.map((header) =>
+        Object.fromEntries(Object.entries(header).map(([name, bytes]) => [name, [...filled(Buffer.from(bytes))]])),
+      );
+    }
+}
+
 /** The event of `file` with its placeholders filled in for `target`. */
 export async function prepareEvent(file: string, target: Target): Promise<unknown> {
-  let text = fs.readFileSync(file, 'utf8').replaceAll('{{uuid}}', crypto.randomUUID());
-  for (const [placeholder, user, password] of text.matchAll(/\{\{token:([^:}]+):([^}]+)\}\}/g)) {
-    const answer = await invokeRaw(target, 'authToken', {
-      httpMethod: 'POST',
-      path: '/auth/token',
-      resource: '/auth/token',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: user, password }),
-      requestContext: { requestId: crypto.randomUUID(), httpMethod: 'POST', path: '/auth/token' },
-    });
-    const body = (answer.result as { body?: string }).body;
-    const token = body ? (JSON.parse(body) as { access_token?: string }).access_token : undefined;
-    if (!token) throw new Error(`no token for ${user} from authToken on ${target}: ${JSON.stringify(answer.result)}`);
-    text = text.replaceAll(placeholder, token);
-  }
-  const event = JSON.parse(text) as { body?: string; headers?: Record<string, string> };
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+  const fill = freshValues();
+  let text = fill(fs.readFileSync(file, 'utf8'));
+  const tokens = new Map<string, string>();
+  for (const [placeholder, user, password] of text.matchAll(/\{\{token:([^:}]+):([^}]+)\}\}/g))
+    if (!tokens.has(placeholder)) tokens.set(placeholder, await bearerToken(target, user!, password!));
+  for (const [placeholder, token] of tokens) text = text.replaceAll(placeholder, token);
+  const event = JSON.parse(text) as {
+    body?: string;
+    headers?: Record<string, string>;
+    multiValueHeaders?: Record<string, string[]>;
+  } & KafkaSample;
+  const signed = (value: string): string => {
     const match = /^\{\{signature:(whatsapp|instagram)\}\}$/.exec(value);
-    if (match) event.headers![name] = signBody(event.body ?? '', config.channels[match[1] as 'whatsapp'].appSecret);
-  }
+    return match ? signBody(event.body ?? '', config.channels[match[1] as 'whatsapp'].appSecret) : value;
+  };
+  for (const [name, value] of Object.entries(event.headers ?? {})) event.headers![name] = signed(value);
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {}))
+    event.multiValueHeaders![name] = values.map(signed);
+  if (event.eventSource === 'SelfManagedKafka') fillRecords(event, fill);
   return event;
 }
 
