@@ -1,5 +1,5 @@
 /**
- * The per-message cost budget of issue 18: what one delivered message costs the stack, counted where the work
+ * The per-message cost budget: what one delivered message costs the stack, counted where the work
  * happens, never estimated. Each function counts, in its own process (so the Pushgateway's `function` grouping label
  * names it), the CQL statements its Cassandra client sent (`cassandra_statements_total{kind=single|batched}`,
  * `cassandra_batches_total`), the Kafka records the broker acknowledged to its producer

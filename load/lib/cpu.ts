@@ -98,7 +98,7 @@ export function residentMemoryMb(): Record<string, number> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// A quiet machine (issue 18): the CPU of processes other than the stack's and the load generator's, so that a run
+// A quiet machine: the CPU of processes other than the stack's and the load generator's, so that a run
 // disturbed by something else on the machine is never mistaken for a regression.
 
 /** One process as /proc/<pid>/stat shows it; CPU in seconds. */

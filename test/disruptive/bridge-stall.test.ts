@@ -1,5 +1,5 @@
 /**
- * Issue 16 (1): a bridge stalled (SIGSTOP) for longer than the session timeout while its router is in the middle of a
+ * A bridge stalled (SIGSTOP) for longer than the session timeout while its router is in the middle of a
  * batch. The coordinator drops every consumer of the stalled process; on SIGCONT the router's batch finishes and its
  * commit is refused (UNKNOWN_MEMBER_ID). Before the fix, kafkajs then crashed that consumer for good (restart=false)
  * and the live process consumed nothing more: the group stayed Empty with its backlog.

@@ -8,7 +8,7 @@ import { devUsers } from '../helpers/auth.js';
 import { newPerson, type Person } from '../helpers/people.js';
 
 /**
- * Client-chosen ids cannot be claimed by someone they do not belong to (issue 16, part 2). The `private:` namespace
+ * Client-chosen ids cannot be claimed by someone they do not belong to. The `private:` namespace
  * of conversation ids is derived from the two parties: a client may name such an id only when it is the one derived
  * from itself and the recipient (400 reserved_conversation_id otherwise), in POST /v1/messages and in
  * POST /v1/conversations alike; that covers the conversation of a linked channel identity too. The other

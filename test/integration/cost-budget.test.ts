@@ -11,7 +11,7 @@ import {
 } from '../../load/lib/costs.js';
 
 /**
- * The per-message cost budget (issue 18, DESIGN.md "Contracts and costs"): what one delivered message may cost the
+ * The per-message cost budget (DESIGN.md "Contracts and costs"): what one delivered message may cost the
  * stack, by path, per delivery. Counted where the work happens (the Cassandra client, the Kafka producer, the
  * functions' invocations and their logger), messages sent one at a time and each followed until delivered and every
  * consumer group caught up (load/lib/costs.ts). A change that makes a path cost more fails here: lower a budget when

@@ -5,7 +5,7 @@ import { committedDashboards, panelQueries, substitute, type PanelQuery } from '
 import { runObservabilityLoad } from '../helpers/observability-load.js';
 
 /**
- * Issue 7: every panel of every dashboard shows data. After a short load this test makes itself, each query of each
+ * Every panel of every dashboard shows data. After a short load this test makes itself, each query of each
  * panel (Grafana variables substituted as for a 5-minute range with every template variable on "All") must return
  * at least one series from the real Prometheus. Prometheus scrapes every 5 s and evaluates its rules every 5 s, and
  * rate() needs two samples, so the test polls for up to 60 s.

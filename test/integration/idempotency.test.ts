@@ -5,7 +5,7 @@ import { eventually, request } from '../helpers/api.js';
 import { devUsers } from '../helpers/auth.js';
 
 /**
- * Idempotency-Key of POST /v1/messages (issue 16, part 3): the same key with the same request is the same message,
+ * Idempotency-Key of POST /v1/messages: the same key with the same request is the same message,
  * also under concurrency; the same key with a different request (conversation, recipient, content, file or type) is a
  * 422 idempotency_key_reused, and the second request's message is not silently dropped behind a 202.
  */

@@ -54,8 +54,9 @@ describe('per-user send rate limit', { timeout: 60_000 }, () => {
     const seconds = (Date.now() - started) / 1000;
     const rate = Math.round(outcomes.length / seconds);
     t.diagnostic(`${outcomes.length} attempts in ${seconds.toFixed(1)} s (${rate}/s): ${limited} limited`);
+    // A machine too slow to outrun the limit cannot show it works: that is a failure to look at, not a pass.
     if (limited === 0 && rate < RATE * 1.2)
-      return t.skip(`the API answered ${rate} attempts/s, too few to outrun ${RATE}/s from one client`);
+      assert.fail(`the API answered ${rate} attempts/s, too few to outrun ${RATE}/s from one client`);
 
     assert.ok(limited > 0, 'past the burst and the rate, some attempts are refused');
     const allowed = outcomes.filter((o) => o.status !== 429);

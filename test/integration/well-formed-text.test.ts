@@ -6,7 +6,7 @@ import { devUsers } from '../helpers/auth.js';
 
 /**
  * A JSON string may spell a lone UTF-16 surrogate (`"\ud800"`), which is no text: stored as UTF-8 it silently became
- * U+FFFD (issue 16, part 5). Wherever user text enters, it is a 400 invalid_text instead, and nothing is stored.
+ * U+FFFD. Wherever user text enters, it is a 400 invalid_text instead, and nothing is stored.
  * Bodies are sent as raw JSON text, exactly as a client would write the escape.
  */
 

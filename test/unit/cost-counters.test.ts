@@ -20,7 +20,7 @@ async function value(name: string, labels: Record<string, string> = {}): Promise
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-describe('cost counters (issue 18), counted at the source', () => {
+describe('cost counters, counted at the source', () => {
   before(() => registry.resetMetrics());
 
   it('counts every execute as one statement, every batch as one batch and each of its statements', async () => {

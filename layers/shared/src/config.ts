@@ -84,7 +84,7 @@ export const config = {
     publicEndpoint: env('FILES_PUBLIC_S3_ENDPOINT', env('S3_ENDPOINT', 'http://127.0.0.1:4566')),
   },
   /**
-   * External channels (issue 4). The defaults point at the provider emulators of infra/emulators; the tokens,
+   * External channels. The defaults point at the provider emulators of infra/emulators; the tokens,
    * app secrets and verify tokens below are LOCAL DEVELOPMENT values the emulators accept, nothing real.
    * A deploy sets the Graph API base URL and real secrets (from SSM or Secrets Manager).
    */

@@ -15,7 +15,7 @@ export const logger: Logger = pino({
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
   hooks: {
-    // Counts the lines written (issue 18's per-message cost budget), child loggers' too. pino calls the hook only for
+    // Counts the lines written (the per-message cost budget), child loggers' too. pino calls the hook only for
     // levels that are enabled: a disabled level stays a no-op and counts nothing.
     logMethod(args, method, level) {
       logLines().inc(LEVEL_LABELS.get(level) ?? { level: String(level) });

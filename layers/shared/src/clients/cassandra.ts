@@ -26,7 +26,7 @@ export function createCassandraClient(options: CassandraOptions = {}): Cassandra
 }
 
 /**
- * The cost counters of the per-message budget (issue 18), counted where the statements leave our code: every
+ * The cost counters of the per-message budget, counted where the statements leave our code: every
  * execute() is one statement (kind `single`), every batch() one batch and as many statements (kind `batched`) as it
  * holds. Per process (per function bundle), so the Pushgateway's `function` grouping label names the function that
  * ran them. A counter increment per call, nothing awaited: the hot path sends thousands of statements a second.
