@@ -51,6 +51,7 @@ export async function ensureUp(service: Service, log: (line: string) => void): P
     }
     log(`half-started (pid ${pid} alive but not ready): restarting it`);
     await stopProcess(service.name, 10_000);
+    service.reapOrphans?.();
   } else if (await isPortOpen(service.ports[0]!)) {
     if (await readyNow(service)) return { service, state: 'external', detail: 'started outside the stack' };
     throw new Error(
@@ -78,5 +79,7 @@ export async function statusOf(service: Service): Promise<ServiceStatus> {
 }
 
 export async function stop(service: Service): Promise<boolean> {
-  return stopProcess(service.name, 30_000);
+  const stopped = await stopProcess(service.name, 30_000);
+  service.reapOrphans?.();
+  return stopped;
 }

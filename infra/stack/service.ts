@@ -13,4 +13,6 @@ export interface Service {
   ready(): Promise<boolean>;
   /** How long a start may take before it counts as failed. */
   readyTimeoutMs: number;
+  /** Ends what the service started in processes of their own, which outlive it (after it stopped or was killed). */
+  reapOrphans?(): void;
 }

@@ -60,7 +60,13 @@ async function servingWithOneOfEach(): Promise<void> {
 
 /** Every process whose command line names this checkout and one of the project's programs. */
 function projectProcesses(): string[] {
-  const markers = ['osls', 'infra/bridge/main.ts', 'infra/emulators/main.ts', 'infra/start.ts'];
+  const markers = [
+    'osls',
+    'infra/bridge/main.ts',
+    'infra/emulators/main.ts',
+    'infra/start.ts',
+    'infra/stack/localstack/runtime/bootstrap.mjs', // a deployed function's sandbox (LocalStack's host executor)
+  ];
   const found: string[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;

@@ -146,7 +146,39 @@ export function localstackService(log: (line: string) => void): Service {
       if (!(await isPortOpen(PORT))) return false;
       return s3PutGetRoundTrip(`http://127.0.0.1:${PORT}`);
     },
+
+    reapOrphans: reapLambdaSandboxes,
   };
+}
+
+/**
+ * The host-process executor's Lambda sandboxes run in process groups of their own and are frozen (SIGSTOP) between
+ * invocations, so a LocalStack that ends without stopping them (killed, or out of time to shut down) leaves them
+ * frozen forever. SIGKILL is the one signal a frozen process acts on.
+ */
+export function reapLambdaSandboxes(): void {
+  for (const pid of processesRunning(RUNTIME_CLIENT)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** The processes whose command line names `file`. */
+function processesRunning(file: string): number[] {
+  const pids: number[] = [];
+  if (!fs.existsSync('/proc')) return pids; // no /proc (macOS): nothing to find
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(file)) pids.push(Number(entry));
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return pids;
 }
 
 /** Puts a unique object and reads it back through the S3 API. */
