@@ -448,6 +448,19 @@ describe('connector engine', () => {
     assert.deepEqual(h.cleared, [message(47).message_id]);
   });
 
+  it('keeps the SENDING mark and calls no more when the provider did not answer in time (it may have the message)', async () => {
+    const h = harness(accepted);
+    let calls = 0;
+    h.deps.fetch = (async () => {
+      calls += 1;
+      throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    }) as unknown as typeof fetch;
+    await assert.rejects(runConnector(whatsapp, [record(message(48), 1)], h.deps), RetryLaterError);
+    assert.equal(calls, 1, 'not called a second time');
+    assert.deepEqual(h.attempts, [message(48).message_id]);
+    assert.deepEqual(h.cleared, [], 'the mark stays, so the next invocation waits for evidence');
+  });
+
   it('sends nothing when the attempt cannot be recorded', async () => {
     const h = harness(accepted);
     h.deps.store.recordAttempt = async () => {

@@ -81,13 +81,15 @@ export interface ConnectorResult {
 type Outcome =
   | { kind: 'sent'; providerMessageId: string; at: Date }
   | { kind: 'failed'; reason: string; permanent: boolean }
-  | { kind: 'waiting'; delayMs: number; reason: string };
+  | { kind: 'waiting'; delayMs: number; reason: string; outcomeUnknown?: true };
 
 interface Answer {
   status: number;
   body: unknown;
   retryAfterMs: number | undefined;
   networkError?: string;
+  /** No answer in time: the provider may have taken the message. */
+  timedOut?: boolean;
 }
 
 const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -325,9 +327,10 @@ function markBeforeCall(
 
 /**
  * deliver(), and when it comes back without the provider having taken the message (its answers were failures, the
- * circuit was open, or the invocation ran out of time between calls), the SENDING mark goes: only a process that stops
- * in the middle of a call leaves one, and only that makes the next invocation wait for the provider's evidence. A
- * failure to clear it is harmless: the message then waits out the grace period.
+ * circuit was open, or the invocation ran out of time between calls), the SENDING mark goes. Only a call whose outcome
+ * is unknown (no answer in time, or a process that stops in the middle of one) leaves it, and only that makes the next
+ * invocation wait for the provider's evidence. A failure to clear it is harmless: the message then waits out the grace
+ * period.
  */
 async function delivered(channel: ChannelDefinition, message: OutboundMessage, deps: ConnectorDeps): Promise<Outcome> {
   let marked = false;
@@ -337,7 +340,8 @@ async function delivered(channel: ChannelDefinition, message: OutboundMessage, d
     marked ||= refused === undefined;
     return refused;
   });
-  if (outcome.kind === 'waiting' && marked) await deps.store.clearAttempt(message.message_id).catch(() => undefined);
+  if (outcome.kind === 'waiting' && marked && !outcome.outcomeUnknown)
+    await deps.store.clearAttempt(message.message_id).catch(() => undefined);
   return outcome;
 }
 
@@ -390,6 +394,17 @@ async function deliver(
       // Accepted without an id: sending again could deliver it twice, so it is not retried.
       return { kind: 'failed', reason: `${channel.channel} accepted the message without an id`, permanent: true };
     }
+    if (answer.timedOut) {
+      // The provider may have the message: another call could deliver it twice. The mark stays, so the next
+      // invocation waits for the provider's evidence (a receipt, an echo) before it sends again.
+      breaker.onFailure();
+      return {
+        kind: 'waiting',
+        delayMs: settings.retryBaseDelayMs,
+        reason: `${channel.channel}: ${answer.networkError}, so whether it took the message is unknown`,
+        outcomeUnknown: true,
+      };
+    }
     last = answer.networkError
       ? { kind: 'transient', reason: `${channel.channel}: ${answer.networkError}` }
       : channel.classify(answer.status, answer.body);
@@ -438,11 +453,11 @@ async function call(
     return { status: response.status, body, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
   } catch (error) {
     const { name, message, cause } = error as Error & { cause?: { code?: string } };
-    const detail =
-      name === 'TimeoutError' || name === 'AbortError'
-        ? `no answer within ${deps.settings.requestTimeoutMs} ms`
-        : `${message}${cause?.code ? ` (${cause.code})` : ''}`;
-    return { status: 0, body: null, retryAfterMs: undefined, networkError: detail };
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    const detail = timedOut
+      ? `no answer within ${deps.settings.requestTimeoutMs} ms`
+      : `${message}${cause?.code ? ` (${cause.code})` : ''}`;
+    return { status: 0, body: null, retryAfterMs: undefined, networkError: detail, timedOut };
   } finally {
     histogram('connector_api_duration_seconds', 'Provider API call duration', ['channel']).observe(
       { channel: channel.channel },
