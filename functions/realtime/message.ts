@@ -6,6 +6,7 @@ import type { StatusEvent } from '@chat4all/shared/messages/model.js';
 import { findMessage } from '@chat4all/shared/messages/repository.js';
 import { ownerOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
+import { logger } from '@chat4all/shared/logger.js';
 import { websocketHandler } from '@chat4all/shared/middleware/websocket-handler.js';
 import { inboxEntry, removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
 
@@ -50,13 +51,24 @@ async function acknowledge(connectionId: string, messageId: string): Promise<API
   const db = getCassandra();
   const userId = await ownerOfConnection(db, connectionId);
   const waiting = userId ? await inboxEntry(db, userId, messageId) : undefined;
-  if (!waiting)
+  if (!waiting) {
+    // Final for the client, so a message it never acked before stays SENT until its next connect: worth a line.
+    logger.warn(
+      {
+        function: 'realtime-message',
+        connection_id: connectionId,
+        message_id: messageId,
+        why: userId ? 'not in the inbox (acked before?)' : 'unknown connection',
+      },
+      'ack answered not_in_inbox',
+    );
     return reply({
       type: 'error',
       code: 'not_in_inbox',
       error: 'no such message waiting for you',
       message_id: messageId,
     });
+  }
   const delivered: StatusEvent = {
     message_id: messageId,
     conversation_id: waiting.conversationId,

@@ -75,6 +75,10 @@ function userConnections(db: CassandraClient, userId: string) {
       );
       const gone = results.filter(({ connection, result }) => result === 'gone' && !isYoung(connection));
       if (gone.length > 0) {
+        logger.info(
+          { function: 'realtimeNotify', user_id: userId, connection_ids: gone.map((g) => g.connection.connectionId) },
+          'pruned connections the gateway calls gone',
+        );
         connections = connections.filter((connection) => !gone.some((g) => g.connection === connection));
         await Promise.all(gone.map(({ connection }) => removeConnection(db, connection.connectionId, userId)));
       }
