@@ -92,6 +92,9 @@ interface Answer {
   timedOut?: boolean;
 }
 
+/** Records not sent before the invocation's deadline wait for the next invocation. */
+const OUT_OF_TIME: Outcome = { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+
 const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Valid = ValidRecord<OutboundMessage>;
@@ -376,16 +379,16 @@ async function deliver(
   const request = channel.request(message, media);
   let last: ProviderFailure | undefined;
   for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+    if (now() >= deadline) return OUT_OF_TIME;
     if (!breaker.tryAcquire())
       return { kind: 'waiting', delayMs: breaker.retryInMs(), reason: `the ${channel.channel} circuit is open` };
     await limiter.take(channel.account);
-    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+    if (now() >= deadline) return OUT_OF_TIME;
     const refused = await beforeCall();
     if (refused) return refused;
     // The mark may have taken long (a stalled database): past the deadline the bridge may already have handed this
     // record to another invocation, which must not find it sent twice.
-    if (now() >= deadline) return { kind: 'waiting', delayMs: 0, reason: 'the invocation ran out of time' };
+    if (now() >= deadline) return OUT_OF_TIME;
     const answer = await call(channel, request, deps);
     if (answer.status >= 200 && answer.status < 300) {
       breaker.onSuccess();
