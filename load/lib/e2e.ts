@@ -18,6 +18,8 @@ const ACK_TIMEOUT_MS = 5000;
  */
 export class AckingRecipient {
   readonly frames = new Map<string, number>();
+  /** The server's last answer to this client's ack of each message ('acked', or an error frame's code). */
+  readonly answers = new Map<string, string>();
   /** Acks sent and not answered yet (`acked`, or an error saying why not), with the timer that sends them again. */
   private readonly unanswered = new Map<string, NodeJS.Timeout>();
   reconnects = 0;
@@ -57,8 +59,10 @@ export class AckingRecipient {
         this.frames.set(frame.message_id, (this.frames.get(frame.message_id) ?? 0) + 1);
         this.ack(frame.message_id);
       } else if (frame.type === 'error' && frame.code === 'unavailable') {
+        this.answers.set(frame.message_id, 'unavailable');
         this.ack(frame.message_id, frame.retry_after_ms ?? 2000); // the server could not record it: again, later
       } else if (frame.type === 'acked' || frame.type === 'error') {
+        this.answers.set(frame.message_id, frame.code ?? frame.type);
         clearTimeout(this.unanswered.get(frame.message_id));
         this.unanswered.delete(frame.message_id);
       }
@@ -96,6 +100,11 @@ export class AckingRecipient {
         /* the server is still down: try again */
       }
     }
+  }
+
+  /** What this client saw of one message: new_message frames received and the last answer to its ack. */
+  seen(messageId: string): { frames: number; answer: string | undefined } {
+    return { frames: this.frames.get(messageId) ?? 0, answer: this.answers.get(messageId) };
   }
 
   get duplicates(): number {

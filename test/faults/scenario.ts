@@ -90,8 +90,12 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
       at: new Date().toISOString(),
     };
     recordFaultResult(result);
+    // What the WebSocket clients saw of the unfinished examples: no frame (never pushed to them) or which answer.
+    const seenByClients = Object.fromEntries(
+      audited.unfinishedIds.map((id) => [id, fixture.recipients.map((r) => r.seen(id)).filter((s) => s.frames > 0)]),
+    );
     console.log(
-      `# ${JSON.stringify({ ...result, unfinished: audited.unfinished, failure_reasons: audited.failureReasons, gave_up: traffic.gaveUp, refused: traffic.refused })}`,
+      `# ${JSON.stringify({ ...result, unfinished: audited.unfinished, unfinished_seen_by_clients: seenByClients, failure_reasons: audited.failureReasons, gave_up: traffic.gaveUp, refused: traffic.refused })}`,
     );
     return { result, duplicates, audit: audited, traffic };
   } finally {

@@ -64,8 +64,8 @@ function userConnections(db: CassandraClient, userId: string) {
     refresh(): void {
       connections = undefined;
     },
-    /** Pushes a frame to every live connection; returns how many got it. */
-    async push(frame: unknown): Promise<number> {
+    /** Pushes a frame to every live connection; returns the ids of those that got it. */
+    async push(frame: unknown): Promise<string[]> {
       connections ??= await connectionsOf(db, userId);
       const results = await Promise.all(
         connections.map(async (connection) => ({
@@ -82,7 +82,7 @@ function userConnections(db: CassandraClient, userId: string) {
         connections = connections.filter((connection) => !gone.some((g) => g.connection === connection));
         await Promise.all(gone.map(({ connection }) => removeConnection(db, connection.connectionId, userId)));
       }
-      return results.filter(({ result }) => result === 'sent').length;
+      return results.filter(({ result }) => result === 'sent').map(({ connection }) => connection.connectionId);
     },
   };
 }
@@ -126,6 +126,7 @@ async function notifyUser(
       await devices.push(record.update);
     } else if (record.kind === 'replay') {
       devices.refresh(); // the replaying connection is new: the records after this one push to it too
+      let replayed = 0;
       for (const push of await pendingInbox(db, userId)) {
         if (unpushed.has(push.message_id)) continue;
         const result = await postToConnection(record.connection_id, await withFreshFile(db, push));
@@ -135,16 +136,27 @@ async function notifyUser(
           break; // the client left again: its inbox waits for the next connection
         }
         sent.push(sentEvent(push, undefined));
+        replayed++;
       }
+      logger.info(
+        { function: 'realtimeNotify', user_id: userId, connection_id: record.connection_id, replayed },
+        'replayed',
+      );
     } else {
       const push = toPush(record);
       unpushed.delete(push.message_id);
       const reached = await devices.push(await withFreshFile(db, push));
       logger.info(
-        { function: 'realtimeNotify', correlation_id: correlationId, message_id: push.message_id, devices: reached },
+        {
+          function: 'realtimeNotify',
+          correlation_id: correlationId,
+          message_id: push.message_id,
+          devices: reached.length,
+          connection_ids: reached,
+        },
         'pushed',
       );
-      if (reached > 0) sent.push(sentEvent(push, correlationId));
+      if (reached.length > 0) sent.push(sentEvent(push, correlationId));
     }
   }
   return sent;
