@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { runningApiPid, startApi } from '../../infra/api.js';
@@ -29,15 +28,8 @@ describe('fault: serverless-offline restarted', { timeout: 600_000 }, () => {
         });
       },
     });
-    // An Instagram send interrupted by the kill is settled by Instagram's echo (recipient and text, docs/channels.md);
-    // before that path existed it was sent again in about one run in three. Reported here until runs show it holds.
+    // An Instagram send interrupted by the kill is settled by Instagram's echo (recipient and text, docs/channels.md):
+    // assertNothingLost requires no copy at either provider.
     assertNothingLost(outcome);
-    await t.test(
-      'no Instagram user got a message twice',
-      { todo: 'settled by the echo: to be proven over runs' },
-      () => {
-        assert.equal(outcome.duplicates.instagram, 0);
-      },
-    );
   });
 });

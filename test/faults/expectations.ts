@@ -20,9 +20,9 @@ export function assertNothingLost(
   // Hangs are counted for every fault (the report shows them); where the fault is one the API must answer fast (a
   // broker outage: 503 at once), none is allowed.
   if (noHangs) assert.equal(result.answers.hang ?? 0, 0, 'no request hung');
-  // Nobody gets the same message twice (docs/channels.md, "Once at the provider"). Instagram's copies are reported
-  // (duplicates_by_provider) but not yet required to be none: one run in four had copies whose cause is not proven.
+  // Nobody gets the same message twice (docs/channels.md, "Once at the provider").
   assert.equal(duplicates.whatsapp, 0, 'no WhatsApp user got a message twice');
+  assert.equal(duplicates.instagram, 0, 'no Instagram user got a message twice');
   assert.equal(traffic.withoutRetryAfter, 0, 'every 429 and 503 says when to retry');
   assert.equal(traffic.refused, 0, 'no message refused for good');
   assert.equal(traffic.gaveUp, 0, 'no message given up on');
