@@ -1,14 +1,10 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
-import { TOPICS } from '@chat4all/shared/contracts/topics.js';
-import { publish } from '@chat4all/shared/kafka/producer.js';
-import type { StatusEvent } from '@chat4all/shared/messages/model.js';
-import { findMessage } from '@chat4all/shared/messages/repository.js';
-import { ownerOfConnection } from '@chat4all/shared/realtime/connections.js';
 import { isDependencyUnavailable } from '@chat4all/shared/errors/dependency.js';
 import { logger } from '@chat4all/shared/logger.js';
 import { websocketHandler } from '@chat4all/shared/middleware/websocket-handler.js';
-import { inboxEntry, removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
+import { acknowledge, type AckOutcome } from '@chat4all/shared/realtime/acknowledge.js';
+import { closeConnection } from '@chat4all/shared/realtime/push.js';
 
 const reply = (body: unknown): APIGatewayProxyResult => ({ statusCode: 200, body: JSON.stringify(body) });
 
@@ -33,56 +29,40 @@ export const handler = websocketHandler(async (event) => {
   if (typeof frame.message_id !== 'string' || frame.message_id.length > 64) {
     return reply({ type: 'error', code: 'invalid_field', error: 'ack needs a message_id' });
   }
+  const connectionId = event.requestContext.connectionId!;
+  const messageId = frame.message_id;
+  let outcome: AckOutcome;
   try {
-    return await acknowledge(event.requestContext.connectionId!, frame.message_id);
+    outcome = await acknowledge(getCassandra(), connectionId, messageId);
   } catch (error) {
     if (!isDependencyUnavailable(error)) throw error;
     return reply({
       type: 'error',
       code: 'unavailable',
       error: 'the ack could not be recorded now; send it again',
-      message_id: frame.message_id,
+      message_id: messageId,
       retry_after_ms: ACK_RETRY_MS,
     });
   }
-});
-
-async function acknowledge(connectionId: string, messageId: string): Promise<APIGatewayProxyResult> {
-  const db = getCassandra();
-  const userId = await ownerOfConnection(db, connectionId);
-  const waiting = userId ? await inboxEntry(db, userId, messageId) : undefined;
-  if (!waiting) {
-    // Final for the client, so a message it never acked before stays SENT until its next connect: worth a line.
+  if (outcome === 'acked') return reply({ type: 'acked', message_id: messageId });
+  if (outcome === 'unknown_connection') {
+    // Its row is gone (pruned, expired): closed, the client connects again, which records it and replays the inbox.
     logger.warn(
-      {
-        function: 'realtime-message',
-        connection_id: connectionId,
-        message_id: messageId,
-        why: userId ? 'not in the inbox (acked before?)' : 'unknown connection',
-      },
-      'ack answered not_in_inbox',
+      { function: 'realtime-message', connection_id: connectionId, message_id: messageId },
+      'ack on an unknown connection: closed it',
     );
-    return reply({
-      type: 'error',
-      code: 'not_in_inbox',
-      error: 'no such message waiting for you',
-      message_id: messageId,
-    });
+    await closeConnection(connectionId);
+    return reply({ type: 'error', code: 'unknown_connection', error: 'connect again', message_id: messageId });
   }
-  const delivered: StatusEvent = {
+  // Final for the client, so a message it never acked before stays SENT until its next connect: worth a line.
+  logger.warn(
+    { function: 'realtime-message', connection_id: connectionId, message_id: messageId },
+    'ack answered not_in_inbox',
+  );
+  return reply({
+    type: 'error',
+    code: 'not_in_inbox',
+    error: 'no such message waiting for you',
     message_id: messageId,
-    conversation_id: waiting.conversationId,
-    status: 'DELIVERED',
-    at: new Date().toISOString(),
-    source: 'websocket',
-  };
-  const correlationId = waiting.correlationId ?? (await findMessage(db, messageId))?.correlation_id;
-  await publish({
-    [TOPICS.statusUpdates]: [
-      { key: messageId, value: delivered, headers: correlationId ? { correlation_id: correlationId } : {} },
-    ],
   });
-  // Only once DELIVERED is in Kafka: an ack that fails before this point finds the message again when sent again.
-  await removeFromInbox(db, userId!, messageId);
-  return reply({ type: 'acked', message_id: messageId });
-}
+});

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
 import { ApiClient } from '../../load/lib/client.js';
 import { delay } from '../../infra/stack/processes.js';
+import { serverLinesAbout } from './server-logs.js';
 import { audit, countDuplicates, type Audit, type Duplicates } from './audit.js';
 import { faultFixture } from './fixture.js';
 import { recordFaultResult, type FaultResult } from './report.js';
@@ -97,6 +98,7 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
     console.log(
       `# ${JSON.stringify({ ...result, unfinished: audited.unfinished, unfinished_seen_by_clients: seenByClients, failure_reasons: audited.failureReasons, gave_up: traffic.gaveUp, refused: traffic.refused })}`,
     );
+    if (audited.lost > 0) console.log(serverLinesAbout(audited.unfinishedIds));
     return { result, duplicates, audit: audited, traffic };
   } finally {
     await traffic.stop();

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
+import { connectionsOf, removeConnection } from '@chat4all/shared/realtime/connections.js';
+import { removeFromInbox } from '@chat4all/shared/realtime/inbox.js';
 import { eventually, request } from '../helpers/api.js';
 import { newPerson, type Person } from '../helpers/people.js';
 import { TestSocket, type Frame } from '../helpers/websocket.js';
@@ -13,6 +16,7 @@ async function connect(person: Person): Promise<TestSocket> {
 }
 after(async () => {
   await Promise.all(sockets.map((socket) => socket.close()));
+  await getCassandra().shutdown();
 });
 
 let alice: Person;
@@ -120,6 +124,63 @@ describe('realtime over WebSocket', { timeout: 120_000 }, () => {
       .filter(({ frame }) => frame.type === 'new_message' && frame.conversation_id === conversationId)
       .map(({ frame }) => frame.message_id);
     assert.deepEqual([...new Set(received)], sent);
+  });
+});
+
+describe('acks the server cannot match', { timeout: 60_000 }, () => {
+  const statusOf = async (messageId: string, viewer: Person) =>
+    (await request<{ status: string }>('GET', `/v1/messages/${messageId}`, { headers: viewer.headers })).body.status;
+
+  it('records DELIVERED when a recipient acks an undelivered message missing from its inbox; not for anyone else', async () => {
+    const [sender, recipient] = [await newPerson('lost_row_from'), await newPerson('lost_row_to')];
+    const [device, sendersDevice] = [await connect(recipient), await connect(sender)];
+    const conversationId = `it-rt-lost-row-${crypto.randomUUID()}`;
+    const sent = await send(sender, conversationId, recipient, 'its inbox row goes missing');
+    assert.equal(sent.status, 202);
+    const messageId = sent.body.message_id;
+    await device.waitFor(isNew(messageId));
+    await eventually('SENT once pushed', async () => (await statusOf(messageId, sender)) === 'SENT', {
+      timeoutMs: 10_000,
+    });
+    await removeFromInbox(getCassandra(), recipient.id, messageId);
+
+    sendersDevice.send({ type: 'ack', message_id: messageId }); // the sender is no recipient: nothing changes
+    await sendersDevice.waitFor((frame) => frame.code === 'not_in_inbox' && frame.message_id === messageId);
+    assert.equal(await statusOf(messageId, sender), 'SENT');
+
+    device.send({ type: 'ack', message_id: messageId });
+    await device.waitFor((frame) => frame.type === 'acked' && frame.message_id === messageId);
+    await eventually('DELIVERED from the ack', async () => (await statusOf(messageId, sender)) === 'DELIVERED', {
+      timeoutMs: 10_000,
+    });
+    device.send({ type: 'ack', message_id: messageId }); // delivered now: a repeated ack has nothing to do
+    await device.waitFor((frame) => frame.code === 'not_in_inbox' && frame.message_id === messageId);
+  });
+
+  it('closes a connection whose row is gone when it acks; connecting again replays what is waiting', async () => {
+    const [sender, recipient] = [await newPerson('lost_conn_from'), await newPerson('lost_conn_to')];
+    const device = await connect(recipient);
+    const conversationId = `it-rt-lost-conn-${crypto.randomUUID()}`;
+    const sent = await send(sender, conversationId, recipient, 'its connection row goes missing');
+    assert.equal(sent.status, 202);
+    const messageId = sent.body.message_id;
+    await device.waitFor(isNew(messageId));
+    const db = getCassandra();
+    for (const { connectionId } of await connectionsOf(db, recipient.id))
+      await removeConnection(db, connectionId, recipient.id);
+
+    const closed = new Promise<void>((resolve) => device.socket.once('close', () => resolve()));
+    device.send({ type: 'ack', message_id: messageId });
+    await closed;
+    assert.equal(await statusOf(messageId, sender), 'SENT', 'an ack from an unknown connection records nothing');
+
+    const again = await connect(recipient);
+    await again.waitFor(isNew(messageId));
+    again.send({ type: 'ack', message_id: messageId });
+    await again.waitFor((frame) => frame.type === 'acked' && frame.message_id === messageId);
+    await eventually('DELIVERED', async () => (await statusOf(messageId, sender)) === 'DELIVERED', {
+      timeoutMs: 10_000,
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -20,6 +21,10 @@ function managementApi(): ApiGatewayManagementApiClient {
   return client;
 }
 
+const isGone = (error: unknown): boolean =>
+  error instanceof GoneException ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
+
 /** Sends one frame to a connection: 'gone' when API Gateway says the client left (410). */
 export async function postToConnection(connectionId: string, data: unknown): Promise<'sent' | 'gone'> {
   try {
@@ -29,12 +34,18 @@ export async function postToConnection(connectionId: string, data: unknown): Pro
     );
     return 'sent';
   } catch (error) {
-    if (
-      error instanceof GoneException ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-    ) {
-      return 'gone';
-    }
+    if (isGone(error)) return 'gone';
     throw error;
+  }
+}
+
+/** Closes a connection (the client sees it close, and may connect again); one that is gone already is fine. */
+export async function closeConnection(connectionId: string): Promise<void> {
+  try {
+    await managementApi().send(new DeleteConnectionCommand({ ConnectionId: connectionId }), {
+      abortSignal: AbortSignal.timeout(5000),
+    });
+  } catch (error) {
+    if (!isGone(error)) throw error;
   }
 }
