@@ -50,16 +50,23 @@ export interface LoadUser {
   headers: Record<string, string>;
 }
 
-/** Registers a fresh user for a run (its inbox holds only this run's messages). */
+/** Registers a fresh user for a run (its inbox holds only this run's messages); a 503 is retried after Retry-After. */
 export async function registerUser(client: ApiClient, prefix: string): Promise<LoadUser> {
   const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
   const password = crypto.randomBytes(12).toString('base64url');
-  const registered = await client.call<{ user_id: string }>('POST', '/auth/register', {
-    body: { username, password, email: `${username}@load.example.com` },
-  });
-  if (registered.status !== 201)
-    throw new Error(`register ${username}: ${registered.status} ${JSON.stringify(registered.body)}`);
-  return login(client, username, password, registered.body.user_id);
+  for (let attempt = 1; ; attempt++) {
+    const registered = await client.call<{ user_id: string }>('POST', '/auth/register', {
+      body: { username, password, email: `${username}@load.example.com` },
+    });
+    if (registered.status === 201) return login(client, username, password, registered.body.user_id);
+    // Many registrations at once can time out Cassandra's lightweight transaction (503) after it took effect: the
+    // retry then finds the name taken, by this very request, and the password is ours.
+    if (registered.status === 409 && attempt > 1) return login(client, username, password);
+    if (registered.status !== 503 || attempt >= 5)
+      throw new Error(`register ${username}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const retryAfterS = Number(registered.headers['retry-after'] ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(10, retryAfterS || 1) * 1000));
+  }
 }
 
 export async function login(client: ApiClient, username: string, password: string, id?: string): Promise<LoadUser> {
