@@ -50,18 +50,19 @@ export interface LoadUser {
   headers: Record<string, string>;
 }
 
-/** Registers a fresh user for a run (its inbox holds only this run's messages); a 503 is retried after Retry-After. */
+/**
+ * Registers a fresh user for a run (its inbox holds only this run's messages). A 503 is retried after Retry-After
+ * under a new name: a registration that timed out may have claimed its name without writing the user
+ * (users/repository.ts claims the name first), and that name then can neither register nor log in.
+ */
 export async function registerUser(client: ApiClient, prefix: string): Promise<LoadUser> {
-  const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
-  const password = crypto.randomBytes(12).toString('base64url');
   for (let attempt = 1; ; attempt++) {
+    const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+    const password = crypto.randomBytes(12).toString('base64url');
     const registered = await client.call<{ user_id: string }>('POST', '/auth/register', {
       body: { username, password, email: `${username}@load.example.com` },
     });
     if (registered.status === 201) return login(client, username, password, registered.body.user_id);
-    // Many registrations at once can time out Cassandra's lightweight transaction (503) after it took effect: the
-    // retry then finds the name taken, by this very request, and the password is ours.
-    if (registered.status === 409 && attempt > 1) return login(client, username, password);
     if (registered.status !== 503 || attempt >= 5)
       throw new Error(`register ${username}: ${registered.status} ${JSON.stringify(registered.body)}`);
     const retryAfterS = Number(registered.headers['retry-after'] ?? 1);
