@@ -1,4 +1,3 @@
-import { hashPassword } from '@chat4all/shared/auth/password.js';
 import { sourceIp } from '@chat4all/shared/auth/throttle/address.js';
 import { admit, registrationScopes, throttledError } from '@chat4all/shared/auth/throttle/throttle.js';
 import { getCassandra } from '@chat4all/shared/clients/cassandra.js';
@@ -8,7 +7,7 @@ import { json } from '@chat4all/shared/http/response.js';
 import { rejectUnknownFields, requireMatch, requireObject, requireString } from '@chat4all/shared/http/validation.js';
 import { logger } from '@chat4all/shared/logger.js';
 import type { CorrelatedEvent } from '@chat4all/shared/middleware/correlation-id.js';
-import { createUser } from '@chat4all/shared/users/repository.js';
+import { registerUser } from '@chat4all/shared/auth/register.js';
 
 const FIELDS = ['username', 'password', 'email'] as const;
 const USERNAME = /^[a-zA-Z0-9_]{3,50}$/;
@@ -20,7 +19,8 @@ const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 128;
 
 /**
- * POST /auth/register {username, password, email} → 201 {user_id, username, email, created_at}; 429 with Retry-After
+ * POST /auth/register {username, password, email} → 201 {user_id, username, email, created_at}; a retry of the same
+ * registration (same name, email and password) answers 201 with the same user, so a 503 is safe to retry; 429 with Retry-After
  * once the client address made too many registrations (every valid one counts, taken names included: 409s would
  * otherwise list who exists).
  */
@@ -52,15 +52,21 @@ export const handler = apiHandler<CorrelatedEvent>(
       throw throttledError('registration_throttled', 'registrations', admitted.retryAfterMs);
     }
 
-    const result = await createUser(db, { username, email, passwordHash: await hashPassword(password) });
-    if (!result.created) {
+    const result = await registerUser(db, { username, email, password });
+    if (!result.registered) {
       throw result.conflict === 'username'
         ? conflict('username is already taken', 'username_taken')
         : conflict('email is already registered', 'email_taken');
     }
-    const { user } = result;
+    const { user, resumed } = result;
     logger.info(
-      { function: 'auth-register', correlation_id: event.correlationId, user_id: user.userId, username: user.username },
+      {
+        function: 'auth-register',
+        correlation_id: event.correlationId,
+        user_id: user.userId,
+        username: user.username,
+        resumed,
+      },
       'user registered',
     );
     return json(201, {

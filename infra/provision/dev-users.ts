@@ -1,6 +1,6 @@
-import { hashPassword } from '@chat4all/shared/auth/password.js';
 import type { CassandraClient } from '@chat4all/shared/clients/cassandra.js';
-import { createUser, findUserByUsername } from '@chat4all/shared/users/repository.js';
+import { registerUser } from '@chat4all/shared/auth/register.js';
+import { findUserByUsername } from '@chat4all/shared/users/repository.js';
 
 /**
  * The Java system's development users. Local and test stacks only: the provisioning that
@@ -16,12 +16,8 @@ export async function seedDevUsers(db: CassandraClient): Promise<string[]> {
   const created: string[] = [];
   for (const user of DEV_USERS) {
     if (await findUserByUsername(db, user.username)) continue;
-    const result = await createUser(db, {
-      username: user.username,
-      email: user.email,
-      passwordHash: await hashPassword(user.password),
-    });
-    if (result.created) created.push(user.username);
+    const result = await registerUser(db, user);
+    if (result.registered) created.push(user.username);
   }
   return created;
 }

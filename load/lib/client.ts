@@ -52,13 +52,12 @@ export interface LoadUser {
 
 /**
  * Registers a fresh user for a run (its inbox holds only this run's messages). A 503 is retried after Retry-After
- * under a new name: a registration that timed out may have claimed its name without writing the user
- * (users/repository.ts claims the name first), and that name then can neither register nor log in.
+ * with the same body, as any client would: the server finishes an attempt that was cut off part way.
  */
 export async function registerUser(client: ApiClient, prefix: string): Promise<LoadUser> {
+  const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const password = crypto.randomBytes(12).toString('base64url');
   for (let attempt = 1; ; attempt++) {
-    const username = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
-    const password = crypto.randomBytes(12).toString('base64url');
     const registered = await client.call<{ user_id: string }>('POST', '/auth/register', {
       body: { username, password, email: `${username}@load.example.com` },
     });

@@ -4,6 +4,7 @@ import { requireMembership } from '../conversations/service.js';
 import { DomainError } from '../errors/domain.js';
 import { publishOrUnavailable } from '../kafka/producer.js';
 import type { StatusEvent } from './model.js';
+import { isAddressedTo } from './recipients.js';
 import { findMessage, type StoredMessage } from './repository.js';
 import { applyStatus } from './status.js';
 
@@ -31,10 +32,8 @@ export async function markRead(
   userId: string,
 ): Promise<{ message_id: string; status: 'READ'; read_at: string }> {
   const message = await requireVisibleMessage(db, messageId, userId);
-  const isRecipient =
-    message.sender_id !== userId &&
-    (message.channel !== 'chat4all' || message.recipient === null || message.recipient === userId);
-  if (!isRecipient) throw new DomainError('forbidden', 'only a recipient marks a message read', 'not_a_recipient');
+  if (!isAddressedTo(message, userId))
+    throw new DomainError('forbidden', 'only a recipient marks a message read', 'not_a_recipient');
   if (message.status === 'READ' && message.read_at) {
     // Published again: an earlier call may have stored READ and then met a Kafka outage (503).
     await publishRead(message, message.read_at);

@@ -4,6 +4,7 @@ import { findMember } from '../conversations/repository.js';
 import { publish } from '../kafka/producer.js';
 import { logger } from '../logger.js';
 import type { StatusEvent } from '../messages/model.js';
+import { isAddressedTo } from '../messages/recipients.js';
 import { findMessage, type StoredMessage } from '../messages/repository.js';
 import { STATUS_RANK } from '../messages/status.js';
 import { ownerOfConnection } from './connections.js';
@@ -15,10 +16,9 @@ import { inboxEntry, removeFromInbox } from './inbox.js';
  */
 export type AckOutcome = 'acked' | 'not_in_inbox' | 'unknown_connection';
 
-/** A Chat4All user the message was sent to (not its sender; for a group message, any other member). */
+/** A Chat4All user the message was sent to, still a member of its conversation. */
 async function isRecipient(db: CassandraClient, message: StoredMessage, userId: string): Promise<boolean> {
-  if (message.channel !== 'chat4all' || message.sender_id === userId) return false;
-  if (message.recipient !== null && message.recipient !== userId) return false;
+  if (message.channel !== 'chat4all' || !isAddressedTo(message, userId)) return false;
   return (await findMember(db, message.conversation_id, userId)) !== undefined;
 }
 

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { CassandraClient } from '../clients/cassandra.js';
 
 export interface User {
@@ -9,45 +8,13 @@ export interface User {
   createdAt: Date;
 }
 
-export interface NewUser {
-  username: string;
-  email: string;
-  passwordHash: string;
-}
+/** A claim of a unique key (a username or an email): taken by this call, or held by `holder`. */
+export type Claim = { claimed: true } | { claimed: false; holder: string };
 
-export type CreateUserResult = { created: true; user: User } | { created: false; conflict: 'username' | 'email' };
+/** Usernames and emails are unique regardless of case and surrounding spaces. */
+export const uniqueKey = (value: string): string => value.trim().toLowerCase();
 
-const key = (value: string): string => value.trim().toLowerCase();
-
-/**
- * Claims the username and the email with lightweight transactions, then writes the user.
- * A lost race on either claim reports the conflict and releases what this call had claimed.
- */
-export async function createUser(db: CassandraClient, input: NewUser): Promise<CreateUserResult> {
-  const userId = crypto.randomUUID();
-  const byName = await db.execute('INSERT INTO users_by_username (username_key, user_id) VALUES (?, ?) IF NOT EXISTS', [
-    key(input.username),
-    userId,
-  ]);
-  if (!byName.wasApplied()) return { created: false, conflict: 'username' };
-  const byEmail = await db.execute('INSERT INTO users_by_email (email_key, user_id) VALUES (?, ?) IF NOT EXISTS', [
-    key(input.email),
-    userId,
-  ]);
-  if (!byEmail.wasApplied()) {
-    await db.execute('DELETE FROM users_by_username WHERE username_key = ? IF user_id = ?', [
-      key(input.username),
-      userId,
-    ]);
-    return { created: false, conflict: 'email' };
-  }
-  const user: User = {
-    userId,
-    username: input.username,
-    email: input.email,
-    passwordHash: input.passwordHash,
-    createdAt: new Date(),
-  };
+export async function insertUser(db: CassandraClient, user: User): Promise<void> {
   await db.execute('INSERT INTO users (user_id, username, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)', [
     user.userId,
     user.username,
@@ -55,7 +22,48 @@ export async function createUser(db: CassandraClient, input: NewUser): Promise<C
     user.passwordHash,
     user.createdAt,
   ]);
-  return { created: true, user };
+}
+
+export async function deleteUser(db: CassandraClient, userId: string): Promise<void> {
+  await db.execute('DELETE FROM users WHERE user_id = ?', [userId]);
+}
+
+/** Claims the username for `userId` with a lightweight transaction. */
+export async function claimUsername(db: CassandraClient, username: string, userId: string): Promise<Claim> {
+  return claim(
+    db,
+    'INSERT INTO users_by_username (username_key, user_id) VALUES (?, ?) IF NOT EXISTS',
+    uniqueKey(username),
+    userId,
+  );
+}
+
+/** Claims the email for `userId` with a lightweight transaction. */
+export async function claimEmail(db: CassandraClient, email: string, userId: string): Promise<Claim> {
+  return claim(
+    db,
+    'INSERT INTO users_by_email (email_key, user_id) VALUES (?, ?) IF NOT EXISTS',
+    uniqueKey(email),
+    userId,
+  );
+}
+
+/** Moves a username's claim from `from` to `to`, only if `from` still holds it. */
+export async function moveUsername(db: CassandraClient, username: string, from: string, to: string): Promise<boolean> {
+  const result = await db.execute('UPDATE users_by_username SET user_id = ? WHERE username_key = ? IF user_id = ?', [
+    to,
+    uniqueKey(username),
+    from,
+  ]);
+  return result.wasApplied();
+}
+
+/** Releases the username, only if `userId` holds it. */
+export async function releaseUsername(db: CassandraClient, username: string, userId: string): Promise<void> {
+  await db.execute('DELETE FROM users_by_username WHERE username_key = ? IF user_id = ?', [
+    uniqueKey(username),
+    userId,
+  ]);
 }
 
 export async function findUserById(db: CassandraClient, userId: string): Promise<User | undefined> {
@@ -75,9 +83,16 @@ export async function findUserById(db: CassandraClient, userId: string): Promise
 }
 
 export async function findUserByUsername(db: CassandraClient, username: string): Promise<User | undefined> {
-  if (key(username) === '') return undefined; // no such user, and Cassandra refuses an empty key
+  if (uniqueKey(username) === '') return undefined; // no such user, and Cassandra refuses an empty key
   const row = (
-    await db.execute('SELECT user_id FROM users_by_username WHERE username_key = ?', [key(username)])
+    await db.execute('SELECT user_id FROM users_by_username WHERE username_key = ?', [uniqueKey(username)])
   ).first();
   return row ? findUserById(db, row.get('user_id').toString()) : undefined;
+}
+
+async function claim(db: CassandraClient, insertIfNotExists: string, key: string, userId: string): Promise<Claim> {
+  const result = await db.execute(insertIfNotExists, [key, userId]);
+  if (result.wasApplied()) return { claimed: true };
+  // A lightweight transaction that did not apply answers with the row that stopped it.
+  return { claimed: false, holder: String(result.first().get('user_id')) };
 }
