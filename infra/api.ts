@@ -12,6 +12,20 @@ export const API = {
   httpPort: 8080,
 } as const;
 
+/**
+ * A second serverless-offline process, for the scale-out demonstration (load/scenarios/scale-out.ts): its own HTTP and
+ * Lambda ports. WebSocket clients stay on the first, as they would on one API Gateway endpoint; functions running here
+ * push through the first's management endpoint (WEBSOCKET_MANAGEMENT_ENDPOINT).
+ */
+export const SECOND_API = {
+  http: 'http://127.0.0.1:8081',
+  lambda: 'http://127.0.0.1:3012',
+  httpPort: 8081,
+  websocketPort: 3011,
+  lambdaPort: 3012,
+  pidFile: 'api-2.pid',
+} as const;
+
 export const isApiUp = (): Promise<boolean> => isPortOpen(API.httpPort);
 
 // osls must not reach the network: no telemetry, no update or dashboard notifications. Its own two lines per
@@ -29,6 +43,16 @@ export function runningApiPid(): number | undefined {
   return pid !== undefined && isProcessOf(pid, 'osls') ? pid : undefined;
 }
 
+/** The second serverless-offline process (startSecondApi), while it runs. */
+export function runningSecondApiPid(): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(serviceDir('api', SECOND_API.pidFile), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 && isProcessOf(pid, 'osls') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds the bundles and starts serverless-offline (HTTP 8080, WebSocket 3001, Lambda Invoke 3002),
  * resolving once /health answers. Its output goes to `stdio` (inherit in npm start, a log file in tests).
@@ -42,15 +66,48 @@ export async function startApi(
   }: { detached?: boolean; build?: boolean; readyTimeoutMs?: number } = {},
 ): Promise<ChildProcess> {
   if (build) await buildFunctions({ quiet: stdio !== 'inherit' });
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/osls'), ['offline', 'start', '--stage', 'local'], {
-    cwd: ROOT,
-    env: { ...process.env, ...OFFLINE_ENV },
-    stdio: ['ignore', stdio, stdio],
+  return startOffline(
+    { args: [], pidFile: 'api.pid', healthUrl: `${API.http}/health` },
+    stdio,
     detached,
-  });
+    readyTimeoutMs,
+  );
+}
+
+/** Starts the second serverless-offline process on the bundles built already (see SECOND_API). */
+export function startSecondApi(stdio: 'inherit' | number): Promise<ChildProcess> {
+  const args = [
+    ['--httpPort', SECOND_API.httpPort],
+    ['--websocketPort', SECOND_API.websocketPort],
+    ['--lambdaPort', SECOND_API.lambdaPort],
+  ].flatMap(([flag, port]) => [String(flag), String(port)]);
+  return startOffline(
+    { args, pidFile: SECOND_API.pidFile, healthUrl: `${SECOND_API.http}/health` },
+    stdio,
+    true,
+    120_000,
+  );
+}
+
+async function startOffline(
+  instance: { args: string[]; pidFile: string; healthUrl: string },
+  stdio: 'inherit' | number,
+  detached: boolean,
+  readyTimeoutMs: number,
+): Promise<ChildProcess> {
+  const child = spawn(
+    path.join(ROOT, 'node_modules/.bin/osls'),
+    ['offline', 'start', '--stage', 'local', ...instance.args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...OFFLINE_ENV },
+      stdio: ['ignore', stdio, stdio],
+      detached,
+    },
+  );
   if (detached) child.unref();
   fs.mkdirSync(serviceDir('api'), { recursive: true });
-  fs.writeFileSync(serviceDir('api', 'api.pid'), `${child.pid}\n`);
+  fs.writeFileSync(serviceDir('api', instance.pidFile), `${child.pid}\n`);
   let exited = false;
   child.once('exit', () => (exited = true));
   await waitUntil(
@@ -58,7 +115,7 @@ export async function startApi(
     async () => {
       // Generous: a process restarted under load meets every client's retry at once before it answers this (the fault
       // suite's restart has seen /health answer after 26 s; an attempt abandoned sooner is never answered).
-      const response = await fetch(`${API.http}/health`, { signal: AbortSignal.timeout(60_000) });
+      const response = await fetch(instance.healthUrl, { signal: AbortSignal.timeout(60_000) });
       return response.status === 200 || response.status === 503;
     },
     { timeoutMs: readyTimeoutMs, intervalMs: 500, isDead: () => exited },

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { API, runningApiPid } from './api.js';
+import { API, runningApiPid, runningSecondApiPid } from './api.js';
 import { runningBridges } from './bridge/process.js';
 import { emulatorPidFile } from './emulators/process.js';
 import { STACK_DIR } from './stack/paths.js';
@@ -37,9 +37,11 @@ export interface AppProcess {
 /** The API, bridges and emulators running now, whoever started them. */
 export function runningAppProcesses(): AppProcess[] {
   const api = runningApiPid();
+  const secondApi = runningSecondApiPid();
   const emulators = runningEmulators();
   return [
     ...(api === undefined ? [] : [{ name: 'api', pid: api }]),
+    ...(secondApi === undefined ? [] : [{ name: 'second api', pid: secondApi }]),
     ...runningBridges().map((pid) => ({ name: 'bridge', pid })),
     ...(emulators === undefined ? [] : [{ name: 'emulators', pid: emulators }]),
   ];

@@ -1,6 +1,6 @@
 /**
  * npm run load -- <scenario> [--rate N] [--duration S]
- * Scenarios: warmup, java-baseline, spike, file-upload, soak, breakpoint, accept, e2e.
+ * Scenarios: warmup, java-baseline, spike, file-upload, soak, breakpoint, accept, e2e, scale-out.
  * Runs against a running stack and API (npm start). Writes load/reports/<scenario>-latest.json and SVG charts.
  */
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { accept } from './scenarios/accept.js';
 import { breakpoint } from './scenarios/breakpoint.js';
 import { e2e } from './scenarios/e2e.js';
 import { fileUpload } from './scenarios/file-upload.js';
+import { scaleOut } from './scenarios/scale-out.js';
 import { javaBaseline } from './scenarios/java-baseline.js';
 import { soak } from './scenarios/soak.js';
 import { spike } from './scenarios/spike.js';
@@ -28,6 +29,7 @@ const SCENARIOS: Record<string, (client: ApiClient, options: ScenarioOptions) =>
   breakpoint,
   accept,
   e2e,
+  'scale-out': scaleOut,
 };
 
 function flag(name: string): number | undefined {

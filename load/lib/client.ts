@@ -9,16 +9,22 @@ export interface Reply<T = Record<string, unknown>> {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** A keep-alive connection pool to the API: the load generator must not be the bottleneck. */
+/**
+ * Keep-alive connection pools to the API: the load generator must not be the bottleneck. Given several base URLs
+ * (API processes behind one address in production), calls go to each in turn.
+ */
 export class ApiClient {
-  private readonly pool: Pool;
+  private readonly pools: Pool[];
+  private next = 0;
 
   constructor(
-    baseUrl = API_URL,
+    baseUrls: string | string[] = API_URL,
     connections = 128,
     private readonly timeoutMs = 30_000,
   ) {
-    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pools = [baseUrls]
+      .flat()
+      .map((baseUrl) => new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 }));
   }
 
   async call<T = Record<string, unknown>>(
@@ -26,7 +32,8 @@ export class ApiClient {
     path: string,
     { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const response = await this.pool.request({
+    const pool = this.pools[this.next++ % this.pools.length]!;
+    const response = await pool.request({
       method,
       path,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -38,8 +45,8 @@ export class ApiClient {
     return { status: response.statusCode, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.close()));
   }
 }
 

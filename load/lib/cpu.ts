@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { runningApiPid } from '../../infra/api.js';
+import { runningApiPid, runningSecondApiPid } from '../../infra/api.js';
 import { runningBridges } from '../../infra/bridge/process.js';
 import { emulatorPidFile } from '../../infra/emulators/process.js';
 import { runningPid } from '../../infra/stack/processes.js';
@@ -20,7 +20,7 @@ function components(): Record<string, number[]> {
   return {
     cassandra: pid(runningPid('cassandra')),
     kafka: pid(runningPid('kafka')),
-    'serverless-offline (all functions)': pid(runningApiPid()),
+    'serverless-offline (all functions)': [...pid(runningApiPid()), ...pid(runningSecondApiPid())],
     bridge: runningBridges(),
     'provider emulators': emulators,
     'load generator': [process.pid],
@@ -30,7 +30,7 @@ function components(): Record<string, number[]> {
 }
 
 /** CPU seconds (user + system) a process used so far, or 0 once it is gone. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
