@@ -92,5 +92,7 @@ export async function scaleOut(
     await both.close();
     if (secondBridge?.pid) await stopPid(secondBridge.pid);
     if (secondApi?.pid) await stopPid(secondApi.pid);
+    fs.rmSync(path.join(logDir, SECOND_API.pidFile), { force: true });
+    fs.closeSync(log);
   }
 }

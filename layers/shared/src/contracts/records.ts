@@ -78,11 +78,16 @@ export const newMessageNotificationSchema = z.extend(acceptedMessageSchema, {
 });
 export type NewMessageNotification = z.infer<typeof newMessageNotificationSchema>;
 
-/** A message's status for its sender. */
+/**
+ * A message's status for its sender. `connection_ids`: the sender's connections when the status was applied (only
+ * senders with one get a record), pushed to without looking them up again; without it (older records), every
+ * connection the user has when the record is handled.
+ */
 export const statusUpdateNotificationSchema = z.looseObject({
   kind: z.literal('status_update'),
   to: nonEmpty,
   update: statusUpdateSchema,
+  connection_ids: z.optional(z.array(z.string())),
 });
 export type StatusUpdateNotification = z.infer<typeof statusUpdateNotificationSchema>;
 

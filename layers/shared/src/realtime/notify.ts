@@ -87,6 +87,14 @@ function userConnections(db: CassandraClient, userId: string) {
   };
 }
 
+/**
+ * A status update to the connections its record names (those open when the status was applied), without looking
+ * them up: one that has gone since is left for $disconnect, or the next message's push, to prune.
+ */
+async function pushToNamed(connectionIds: string[], frame: unknown): Promise<void> {
+  await Promise.all(connectionIds.map((connectionId) => postToConnection(connectionId, frame)));
+}
+
 const sentEvent = (push: NewMessagePush, correlationId: string | undefined): OutgoingRecord => ({
   key: push.message_id,
   value: {
@@ -123,7 +131,8 @@ async function notifyUser(
   const devices = userConnections(db, userId);
   for (const { value: record, correlationId } of notifications) {
     if (record.kind === 'status_update') {
-      await devices.push(record.update);
+      if (record.connection_ids) await pushToNamed(record.connection_ids, record.update);
+      else await devices.push(record.update);
     } else if (record.kind === 'replay') {
       devices.refresh(); // the replaying connection is new: the records after this one push to it too
       let replayed = 0;
