@@ -69,7 +69,7 @@ export class Supervisor {
   private watch(entry: Running, child: ChildProcess): void {
     entry.child = child;
     entry.startedAt = this.now();
-    child.once('exit', (code, signal) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       if (this.stopping) return;
       entry.child = undefined;
       if (entry.spec.restartWhen && !entry.spec.restartWhen(code, signal)) {
@@ -79,7 +79,11 @@ export class Supervisor {
       const ranMs = this.now() - entry.startedAt;
       entry.failures = ranMs >= this.healthyAfterMs ? 1 : entry.failures + 1;
       void this.restart(entry, `${describeExit(code, signal)} after ${Math.round(ranMs / 1000)} s`);
-    });
+    };
+    // A child can die after it looked ready and before this runs (a bridge killed right after it joined its groups:
+    // Kafka lists a dead member until its session times out): its 'exit' was emitted already and will not come again.
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.once('exit', onExit);
   }
 
   private async restart(entry: Running, why: string): Promise<void> {

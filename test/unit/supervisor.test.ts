@@ -32,6 +32,33 @@ describe('npm start supervisor', () => {
     await supervisor.stop();
   });
 
+  it('restarts a child that died after it looked ready, before the supervisor watched it', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 10 });
+    let starts = 0;
+    let restarted!: () => void;
+    const again = new Promise<void>((resolve) => (restarted = resolve));
+    await supervisor.add({
+      name: 'short-lived',
+      start: async () => {
+        starts += 1;
+        if (starts === 2) {
+          restarted();
+          return node('setInterval(() => {}, 1000)');
+        }
+        // Ready by its own account, then dead before start() resolves: its exit is emitted while start() still waits.
+        const child = node('process.exit(4)');
+        await new Promise((resolve) => child.once('exit', resolve));
+        return child;
+      },
+    });
+    const noRestart = new Promise((resolve) => setTimeout(resolve, 2000, 'no restart')).then((outcome) => outcome);
+    assert.equal(await Promise.race([again.then(() => 'restarted'), noRestart]), 'restarted');
+    assert.equal(starts, 2);
+    assert.match(lines[0]!, /^short-lived exited with code 4 after 0 s: starting it again/);
+    await supervisor.stop();
+  });
+
   it('stops its children without starting them again', async () => {
     const lines: string[] = [];
     const supervisor = new Supervisor({ log: (line) => lines.push(line), baseDelayMs: 10 });
