@@ -128,6 +128,11 @@ export class DeliveryTracker {
   readonly sentAt = new Map<string, number>();
   readonly deliveredAt = new Map<string, number>();
   readonly failed = new Map<string, string>();
+  /**
+   * Outcomes seen before their 202 reached the load generator: a message can be delivered before its sender's
+   * response arrives (the API answers late under load), and must not then count as lost.
+   */
+  private readonly early = new Map<string, StatusEvent>();
   readonly histogram = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 600_000,
@@ -147,19 +152,33 @@ export class DeliveryTracker {
       autoCommit: false,
       eachMessage: async ({ message }) => {
         const event = JSON.parse(message.value!.toString()) as StatusEvent;
-        const sent = this.sentAt.get(event.message_id);
-        if (sent === undefined) return;
-        if (event.status === 'DELIVERED' && !this.deliveredAt.has(event.message_id)) {
-          const at = Date.parse(event.at);
-          this.deliveredAt.set(event.message_id, at);
-          this.histogram.recordValue(Math.max(1, at - sent));
-        } else if (event.status === 'FAILED') {
-          this.failed.set(event.message_id, event.reason ?? 'failed');
-        }
+        if (event.status !== 'DELIVERED' && event.status !== 'FAILED') return;
+        if (this.sentAt.has(event.message_id)) this.record(event);
+        else if (!this.early.has(event.message_id)) this.early.set(event.message_id, event);
       },
     });
     for (const end of ends)
       this.consumer.seek({ topic: TOPICS.statusUpdates, partition: end.partition, offset: end.high });
+  }
+
+  /** A message the API accepted (202) at `startedAt` (when its send was scheduled). */
+  accepted(messageId: string, startedAt: number): void {
+    this.sentAt.set(messageId, startedAt);
+    const early = this.early.get(messageId);
+    if (early) {
+      this.early.delete(messageId);
+      this.record(early);
+    }
+  }
+
+  private record(event: StatusEvent): void {
+    if (event.status === 'DELIVERED' && !this.deliveredAt.has(event.message_id)) {
+      const at = Date.parse(event.at);
+      this.deliveredAt.set(event.message_id, at);
+      this.histogram.recordValue(Math.max(1, at - this.sentAt.get(event.message_id)!));
+    } else if (event.status === 'FAILED') {
+      this.failed.set(event.message_id, event.reason ?? 'failed');
+    }
   }
 
   /** Waits until every tracked message is DELIVERED or FAILED, or `timeoutMs` passes. */

@@ -65,7 +65,7 @@ export async function e2e(
       const recorded = await runOpenModel({
         rate: () => rate,
         durationS,
-        fire: sender(client, fixture, (messageId, startedAt) => tracker.sentAt.set(messageId, startedAt)),
+        fire: sender(client, fixture, (messageId, startedAt) => tracker.accepted(messageId, startedAt)),
         onSecond: progressLine(`e2e@${rate}/s`),
       });
       await tracker.drain(60_000);
