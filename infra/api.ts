@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFunctions } from './build.js';
-import { isPortOpen, isProcessOf, readPid, waitUntil } from './stack/processes.js';
+import { isPortOpen, isProcessOf, livePidFrom, readPid, waitUntil } from './stack/processes.js';
 import { ROOT, serviceDir } from './stack/paths.js';
 
 export const API = {
@@ -45,12 +45,7 @@ export function runningApiPid(): number | undefined {
 
 /** The second serverless-offline process (startSecondApi), while it runs. */
 export function runningSecondApiPid(): number | undefined {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(serviceDir('api', SECOND_API.pidFile), 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 && isProcessOf(pid, 'osls') ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  return livePidFrom(serviceDir('api', SECOND_API.pidFile), 'osls');
 }
 
 /**
@@ -77,10 +72,13 @@ export async function startApi(
 /** Starts the second serverless-offline process on the bundles built already (see SECOND_API). */
 export function startSecondApi(stdio: 'inherit' | number): Promise<ChildProcess> {
   const args = [
-    ['--httpPort', SECOND_API.httpPort],
-    ['--websocketPort', SECOND_API.websocketPort],
-    ['--lambdaPort', SECOND_API.lambdaPort],
-  ].flatMap(([flag, port]) => [String(flag), String(port)]);
+    '--httpPort',
+    `${SECOND_API.httpPort}`,
+    '--websocketPort',
+    `${SECOND_API.websocketPort}`,
+    '--lambdaPort',
+    `${SECOND_API.lambdaPort}`,
+  ];
   return startOffline(
     { args, pidFile: SECOND_API.pidFile, healthUrl: `${SECOND_API.http}/health` },
     stdio,

@@ -3,31 +3,19 @@
  * (serverless-offline), the bridges and the provider emulators. Each is found from its pid file and checked against
  * /proc/<pid>/cmdline, so a pid the kernel handed to another program is never taken for ours.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { API, runningApiPid, runningSecondApiPid } from './api.js';
 import { runningBridges } from './bridge/process.js';
 import { emulatorPidFile } from './emulators/process.js';
 import { STACK_DIR } from './stack/paths.js';
-import { delay, isAlive, isPortOpen, isProcessOf } from './stack/processes.js';
+import { delay, isAlive, isPortOpen, livePidFrom } from './stack/processes.js';
 
 export const supervisorPidFile = path.join(STACK_DIR, 'start.pid');
 
-function pidFrom(file: string, marker: string): number | undefined {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && isProcessOf(pid, marker)) return pid;
-  } catch {
-    return undefined;
-  }
-  fs.rmSync(file, { force: true }); // a stale pid file
-  return undefined;
-}
-
 /** The running npm start (its supervisor process), if any. */
-export const runningSupervisor = (): number | undefined => pidFrom(supervisorPidFile, 'infra/start.ts');
+export const runningSupervisor = (): number | undefined => livePidFrom(supervisorPidFile, 'infra/start.ts');
 
-export const runningEmulators = (): number | undefined => pidFrom(emulatorPidFile, 'infra/emulators/main.ts');
+export const runningEmulators = (): number | undefined => livePidFrom(emulatorPidFile, 'infra/emulators/main.ts');
 
 export interface AppProcess {
   name: string;

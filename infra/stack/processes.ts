@@ -46,6 +46,18 @@ export function isProcessOf(pid: number, marker: string): boolean {
   }
 }
 
+/** The pid in `file` when that process is still ours (its command line has `marker`); a stale file is removed. */
+export function livePidFrom(file: string, marker: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && isProcessOf(pid, marker)) return pid;
+  } catch {
+    return undefined;
+  }
+  fs.rmSync(file, { force: true }); // a stale pid file
+  return undefined;
+}
+
 /** The pid of the service's process when it is alive, else undefined (and a stale pid file is removed). */
 export function runningPid(service: string): number | undefined {
   const pid = readPid(service);

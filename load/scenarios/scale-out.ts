@@ -54,8 +54,9 @@ export async function scaleOut(
   options: ScenarioOptions = {},
 ): Promise<ScenarioResult<ScaleOutExtra>> {
   const firstApi = runningApiPid();
-  const [firstBridge] = runningBridges();
-  if (firstApi === undefined || firstBridge === undefined || runningBridges().length !== 1) {
+  const bridges = runningBridges();
+  const [firstBridge] = bridges;
+  if (firstApi === undefined || firstBridge === undefined || bridges.length !== 1) {
     throw new Error('scale-out needs npm start running: one API and one bridge');
   }
   const one = await measuredPhase(client, options, { 'api 1': firstApi, 'bridge 1': firstBridge });
